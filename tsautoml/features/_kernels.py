@@ -1,0 +1,258 @@
+"""numba kernels over the grouped layout.
+
+Every kernel takes ``(values, indptr, <scalars>, out)``, fills ``out`` (shaped like
+``values``) and returns it. The entry at row ``t`` depends only on ``y[t - lag]`` and
+earlier rows of the same series, never on ``y[t]`` or later (``lag >= 1``). NaN inputs
+are skipped; a statistic over fewer than ``min_samples`` observed values is NaN. Sums
+are accumulated in float64 whatever the input dtype.
+
+The caller allocates ``out`` with NumPy rather than the kernel with numba: NumPy backs
+large arrays with huge pages, which halves the cost of first touching the output, and
+the caller can pass a column of the final feature matrix so nothing is copied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tsautoml._numba import jit
+
+
+@jit
+def _longest(indptr):
+    longest = 0
+    for g in range(indptr.size - 1):
+        longest = max(longest, indptr[g + 1] - indptr[g])
+    return longest
+
+
+@jit
+def _reciprocals(n):
+    """``inv[c] = 1 / c`` (0 for c = 0): multiplications instead of divisions in loops."""
+    inv = np.zeros(n + 1)
+    for c in range(1, n + 1):
+        inv[c] = 1.0 / c
+    return inv
+
+
+@jit
+def lag(values, indptr, lag, out):
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        split = min(start + lag, end)
+        out[start:split] = np.nan
+        out[split:end] = values[start : end - (split - start)]
+    return out
+
+
+@jit
+def diff(values, indptr, lag, periods, out):
+    """``y[t - lag] - y[t - lag - periods]``."""
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        split = min(start + lag + periods, end)
+        out[start:split] = np.nan
+        for t in range(split, end):
+            out[t] = values[t - lag] - values[t - lag - periods]
+    return out
+
+
+@jit
+def rolling_mean(values, indptr, lag, window, min_samples, out):
+    inv = _reciprocals(window + 1)
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        total, count = 0.0, 0
+        for k in range(start, end - lag):  # k: last source row of the window
+            x = values[k]
+            if x == x:
+                total += x
+                count += 1
+            if k - window >= start:
+                old = values[k - window]
+                if old == old:
+                    total -= old
+                    count -= 1
+            out[k + lag] = total * inv[count] if count >= min_samples and count > 0 else np.nan
+    return out
+
+
+@jit
+def rolling_std(values, indptr, lag, window, min_samples, out):
+    """Sample standard deviation (ddof=1) by Welford add/remove updates."""
+    inv = _reciprocals(window + 1)
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        mean, ssq, count = 0.0, 0.0, 0
+        for k in range(start, end - lag):
+            x = values[k]
+            if x == x:
+                count += 1
+                delta = x - mean
+                mean += delta * inv[count]
+                ssq += delta * (x - mean)
+            if k - window >= start:
+                old = values[k - window]
+                if old == old:
+                    count -= 1
+                    if count == 0:
+                        mean, ssq = 0.0, 0.0
+                    else:
+                        delta = old - mean
+                        mean -= delta * inv[count]
+                        ssq -= delta * (old - mean)
+            ok = count >= min_samples and count >= 2
+            out[k + lag] = np.sqrt(max(ssq, 0.0) * inv[count - 1]) if ok else np.nan
+    return out
+
+
+@jit
+def _rolling_extreme(values, indptr, lag, window, min_samples, sign, out):
+    """Rolling max of ``sign * values``, times ``sign``: van Herk / Gil-Werman blocks.
+
+    Inside blocks of ``window`` rows, prefix maxima run forward and suffix maxima
+    backward; the window ending at ``k`` is ``max(suffix[k - window + 1], prefix[k])``,
+    O(1) a row and free of data-dependent branches. NaNs count as -inf.
+    """
+    longest = _longest(indptr)
+    prefix = np.empty(longest)
+    suffix = np.empty(longest)
+    observed = np.zeros(longest + 1, dtype=np.int64)  # observed[i]: non-NaN among first i
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        n = end - start
+        src = values[start:end]
+        for block in range(0, n, window):
+            stop = min(block + window, n)
+            run = -np.inf
+            for i in range(block, stop):
+                x = sign * src[i]
+                observed[i + 1] = observed[i] + (x == x)
+                run = max(run, x if x == x else -np.inf)
+                prefix[i] = run
+            run = -np.inf
+            for i in range(stop - 1, block - 1, -1):
+                x = sign * src[i]
+                run = max(run, x if x == x else -np.inf)
+                suffix[i] = run
+        dst = out[start:end]
+        dst[: min(lag, n)] = np.nan
+        for k in range(min(window - 1, n - lag)):  # windows cut by the series start
+            count = observed[k + 1]
+            dst[k + lag] = sign * prefix[k] if count >= min_samples and count > 0 else np.nan
+        for k in range(window - 1, n - lag):
+            lo = k - window + 1
+            count = observed[k + 1] - observed[lo]
+            ok = count >= min_samples and count > 0
+            dst[k + lag] = sign * max(suffix[lo], prefix[k]) if ok else np.nan
+    return out
+
+
+@jit
+def rolling_min(values, indptr, lag, window, min_samples, out):
+    return _rolling_extreme(values, indptr, lag, window, min_samples, -1.0, out)
+
+
+@jit
+def rolling_max(values, indptr, lag, window, min_samples, out):
+    return _rolling_extreme(values, indptr, lag, window, min_samples, 1.0, out)
+
+
+@jit
+def rolling_quantile(values, indptr, lag, window, min_samples, q, out):
+    """Quantile ``q`` with linear interpolation (pandas' default), over a sorted window."""
+    buf = np.empty(window, dtype=np.float64)
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        count = 0
+        for k in range(start, end - lag):
+            if k - window >= start:
+                old = values[k - window]
+                if old == old:  # remove it from the sorted buffer
+                    pos = np.searchsorted(buf[:count], old)
+                    buf[pos : count - 1] = buf[pos + 1 : count].copy()
+                    count -= 1
+            x = values[k]
+            if x == x:  # insert it, keeping the buffer sorted
+                pos = np.searchsorted(buf[:count], x)
+                buf[pos + 1 : count + 1] = buf[pos:count].copy()
+                buf[pos] = x
+                count += 1
+            if count >= min_samples and count > 0:
+                rank = q * (count - 1)
+                lo = int(np.floor(rank))
+                hi = min(lo + 1, count - 1)
+                out[k + lag] = buf[lo] + (buf[hi] - buf[lo]) * (rank - lo)
+            else:
+                out[k + lag] = np.nan
+    return out
+
+
+@jit
+def seasonal_rolling_mean(values, indptr, lag, season_length, window, min_samples, out):
+    """Mean of ``y[t - lag - i * season_length]`` for ``i < window``."""
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        for t in range(start + lag, end):
+            total, count = 0.0, 0
+            for i in range(window):
+                k = t - lag - i * season_length
+                if k < start:
+                    break
+                if values[k] == values[k]:
+                    total += values[k]
+                    count += 1
+            out[t] = total / count if count >= min_samples and count > 0 else np.nan
+    return out
+
+
+@jit
+def expanding_mean(values, indptr, lag, min_samples, out):
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        total, count = 0.0, 0
+        for k in range(start, end - lag):
+            if values[k] == values[k]:
+                total += values[k]
+                count += 1
+            out[k + lag] = total / count if count >= min_samples and count > 0 else np.nan
+    return out
+
+
+@jit
+def expanding_std(values, indptr, lag, min_samples, out):
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        mean, ssq, count = 0.0, 0.0, 0
+        for k in range(start, end - lag):
+            x = values[k]
+            if x == x:
+                count += 1
+                delta = x - mean
+                mean += delta / count
+                ssq += delta * (x - mean)
+            ok = count >= min_samples and count >= 2
+            out[k + lag] = np.sqrt(max(ssq, 0.0) / (count - 1)) if ok else np.nan
+    return out
+
+
+@jit
+def ewm_mean(values, indptr, lag, alpha, min_samples, out):
+    """``s = alpha * y + (1 - alpha) * s``, NaNs skipped (pandas ``adjust=False, ignore_na=True``)."""
+    for g in range(indptr.size - 1):
+        start, end = indptr[g], indptr[g + 1]
+        out[start : min(start + lag, end)] = np.nan
+        smooth, count = 0.0, 0
+        for k in range(start, end - lag):
+            x = values[k]
+            if x == x:
+                smooth = x if count == 0 else alpha * x + (1.0 - alpha) * smooth
+                count += 1
+            out[k + lag] = smooth if count >= min_samples and count > 0 else np.nan
+    return out
