@@ -19,7 +19,7 @@ from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.frequency import Frequency, resolve_frequency
 from tsautoml.exceptions import ConfigError, DataValidationError
 
-__all__ = ["FILL_POLICIES", "FillPolicy", "GroupedArray", "Panel"]
+__all__ = ["FILL_POLICIES", "FillPolicy", "GroupedArray", "Panel", "concat_ranges", "offsets"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +78,11 @@ class GroupedArray:
     def tail(self, n: int) -> GroupedArray:
         """The last ``n`` values of every series (fewer where a series is shorter)."""
         keep = np.minimum(self.lengths, n)
-        return self.take_rows(_ranges(self.indptr[1:] - keep, keep), keep)
+        return self.take_rows(concat_ranges(self.indptr[1:] - keep, keep), keep)
 
     def take_rows(self, rows: np.ndarray, lengths: np.ndarray) -> GroupedArray:
         """The rows ``rows`` (series after series) grouped by ``lengths``."""
-        return GroupedArray(self.values[rows], _indptr(lengths))
+        return GroupedArray(self.values[rows], offsets(lengths))
 
     def astype(self, dtype: np.dtype | type) -> GroupedArray:
         """The same layout with values cast to ``dtype``."""
@@ -195,7 +195,7 @@ class Panel:
             order = slice(None)  # already sorted: avoid copies
         codes, times, target = codes[order], times[order], target[order]
         validation.check_no_duplicates(codes, times, ids, columns.time_col)
-        indptr = _indptr(np.bincount(codes, minlength=len(ids)))
+        indptr = offsets(np.bincount(codes, minlength=len(ids)))
         frequency = resolve_frequency(times, indptr, freq, season_length)
         positions, on_grid = frequency.positions(times, indptr)
         validation.check_grid(on_grid, codes, times, ids, frequency.alias or f"step {frequency.step}")
@@ -211,7 +211,7 @@ class Panel:
         n_filled = full - lengths
         if not n_filled.any():
             return replace(self, filled=self.ids.assign(n_filled=0).iloc[:0])
-        new_indptr = _indptr(full)
+        new_indptr = offsets(full)
         dest = np.repeat(new_indptr[:-1], lengths) + positions
         present = np.zeros(new_indptr[-1], dtype=bool)
         present[dest] = True
@@ -280,17 +280,18 @@ def _factorize_ids(df: pd.DataFrame, columns: ColumnSpec) -> tuple[np.ndarray, p
     return rank[codes], ids.iloc[ranked].reset_index(drop=True)
 
 
-def _indptr(lengths: np.ndarray) -> np.ndarray:
+def offsets(lengths: np.ndarray) -> np.ndarray:
+    """``indptr`` of series with the given lengths."""
     out = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=out[1:])
     return out
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + n)`` for every (s, n)."""
     total = int(lengths.sum())
-    offsets = np.arange(total) - np.repeat(_indptr(lengths)[:-1], lengths)
-    return np.repeat(starts, lengths) + offsets
+    within = np.arange(total) - np.repeat(offsets(lengths)[:-1], lengths)
+    return np.repeat(starts, lengths) + within
 
 
 def _last_present(present: np.ndarray) -> np.ndarray:

@@ -125,7 +125,10 @@ class FeaturePipeline:
         """Features of the step after ``history`` for every series, one row per series.
 
         Equals the last row of :meth:`transform` on the history extended by that step,
-        whatever its target value; only the history each feature needs is read.
+        whatever its target value; only the history each feature needs is read. Lags,
+        differences, extremes and quantiles match bit for bit; running sums (rolling
+        mean and std) match to rounding (relative 1e-12), since a full recompute carries
+        the rounding of every add and remove since the series start.
         """
         self._check_fitted()
         n = history.n_series

@@ -1,0 +1,1 @@
+"""Search: validation splits (the search loop and trials come with the forecasting issue)."""
