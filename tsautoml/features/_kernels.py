@@ -86,6 +86,7 @@ def rolling_std(values, indptr, lag, window, min_samples, out):
         start, end = indptr[g], indptr[g + 1]
         out[start : min(start + lag, end)] = np.nan
         mean, ssq, count = 0.0, 0.0, 0
+        same, previous = 0, np.nan  # run of identical observed values ending at k
         for k in range(start, end - lag):
             x = values[k]
             if x == x:
@@ -93,6 +94,8 @@ def rolling_std(values, indptr, lag, window, min_samples, out):
                 delta = x - mean
                 mean += delta * inv[count]
                 ssq += delta * (x - mean)
+                same = same + 1 if x == previous else 1
+                previous = x
             if k - window >= start:
                 old = values[k - window]
                 if old == old:
@@ -104,7 +107,8 @@ def rolling_std(values, indptr, lag, window, min_samples, out):
                         mean -= delta * inv[count]
                         ssq -= delta * (old - mean)
             ok = count >= min_samples and count >= 2
-            out[k + lag] = np.sqrt(max(ssq, 0.0) * inv[count - 1]) if ok else np.nan
+            variance = 0.0 if same >= count else max(ssq, 0.0) * inv[count - 1]  # exact 0, as pandas
+            out[k + lag] = np.sqrt(variance) if ok else np.nan
     return out
 
 
@@ -230,6 +234,7 @@ def expanding_std(values, indptr, lag, min_samples, out):
         start, end = indptr[g], indptr[g + 1]
         out[start : min(start + lag, end)] = np.nan
         mean, ssq, count = 0.0, 0.0, 0
+        same, previous = 0, np.nan
         for k in range(start, end - lag):
             x = values[k]
             if x == x:
@@ -237,8 +242,11 @@ def expanding_std(values, indptr, lag, min_samples, out):
                 delta = x - mean
                 mean += delta / count
                 ssq += delta * (x - mean)
+                same = same + 1 if x == previous else 1
+                previous = x
             ok = count >= min_samples and count >= 2
-            out[k + lag] = np.sqrt(max(ssq, 0.0) / (count - 1)) if ok else np.nan
+            variance = 0.0 if same >= count else max(ssq, 0.0) / (count - 1)
+            out[k + lag] = np.sqrt(variance) if ok else np.nan
     return out
 
 

@@ -139,7 +139,7 @@ class FeaturePipeline:
         bounded = max((h for h in needs if h is not None), default=0)
         short = history.tail(bounded).append(np.full(n, np.nan))
         full = history.append(np.full(n, np.nan)) if None in needs else short
-        for j, (spec, need) in enumerate(zip(self.target_features_, needs)):
+        for j, (spec, need) in enumerate(zip(self.target_features_, needs, strict=False)):
             layout = short if need is not None else full
             out = np.empty(len(layout), dtype=self.dtype)
             X[:, j] = spec.compute(layout.values, layout.indptr, out)[layout.indptr[1:] - 1]

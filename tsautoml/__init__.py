@@ -1,0 +1,45 @@
+"""tsautoml: forecasting-first automated machine learning."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel
+from tsautoml.datasets import load_demand
+from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLError
+from tsautoml.features.lags import (
+    Diff,
+    EWMMean,
+    Expanding,
+    Lag,
+    Rolling,
+    RollingQuantile,
+    SeasonalRollingMean,
+)
+from tsautoml.features.pipeline import FeaturePipeline
+from tsautoml.search.splitters import RollingOriginSplitter
+
+try:
+    __version__ = version("tsautoml")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ColumnSpec",
+    "ConfigError",
+    "DataValidationError",
+    "Diff",
+    "EWMMean",
+    "Expanding",
+    "FeaturePipeline",
+    "Frequency",
+    "GroupedArray",
+    "Lag",
+    "NotFittedError",
+    "Panel",
+    "Rolling",
+    "RollingOriginSplitter",
+    "RollingQuantile",
+    "SeasonalRollingMean",
+    "TsAutoMLError",
+    "__version__",
+    "load_demand",
+]

@@ -1,0 +1,5 @@
+"""``python -m tsautoml``."""
+
+from tsautoml.cli import main
+
+raise SystemExit(main())
