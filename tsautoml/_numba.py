@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from numba import njit
 
 __all__ = ["jit"]
 
-# Lazy: nothing compiles at import; the first call compiles and caches to __pycache__.
-# No fastmath (it breaks NaN checks) and no parallel=True (parallelism lives in backends/).
-jit = partial(njit, cache=True, nogil=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def jit(function: F) -> F:
+    """Compile ``function`` with numba on first call and cache it in ``__pycache__``.
+
+    Nothing compiles at import. No ``fastmath`` (it breaks NaN checks) and no
+    ``parallel=True`` (parallelism belongs to the backends).
+    """
+    return njit(cache=True, nogil=True)(function)  # type: ignore[return-value]

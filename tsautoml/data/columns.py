@@ -52,9 +52,9 @@ class ColumnSpec:
     @property
     def key_cols(self) -> list[str]:
         """Id columns followed by the time column: the key of one row."""
-        return [*self.id_cols, self.time_col]  # type: ignore[misc]
+        return [*self.id_cols, self.time_col]
 
     @property
     def reserved(self) -> set[str]:
         """Columns that are not exogenous features."""
-        return {*self.id_cols, self.time_col, self.target_col}  # type: ignore[misc]
+        return {*self.id_cols, self.time_col, self.target_col}

@@ -237,10 +237,8 @@ def _offset_nanos(offset: BaseOffset) -> int:
 def _unit_of(offset: BaseOffset) -> Unit:
     if isinstance(offset, Tick):
         ns = offset.nanos
-        for unit in ("day", "hour", "minute"):
-            if ns >= _NS_PER[unit]:
-                return unit  # type: ignore[return-value]
-        return "second"
+        units: tuple[Unit, ...] = ("day", "hour", "minute")
+        return next((unit for unit in units if ns >= _NS_PER[unit]), "second")
     if isinstance(offset, BusinessDay):
         return "business_day"
     if isinstance(offset, Week):

@@ -190,9 +190,8 @@ class Panel:
         key = df[columns.id_cols[0]].reset_index(drop=True)
         times = validation.coerce_times(df[columns.time_col].reset_index(drop=True), key, columns.time_col)
         target = validation.check_target(df[columns.target_col].reset_index(drop=True), key, columns.target_col)
-        order = np.lexsort((times, codes))
-        if (np.diff(order) == 1).all():
-            order = slice(None)  # already sorted: avoid copies
+        sort = np.lexsort((times, codes))
+        order: np.ndarray | slice = slice(None) if (np.diff(sort) == 1).all() else sort  # sorted: no copies
         codes, times, target = codes[order], times[order], target[order]
         validation.check_no_duplicates(codes, times, ids, columns.time_col)
         indptr = offsets(np.bincount(codes, minlength=len(ids)))

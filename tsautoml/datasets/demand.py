@@ -31,7 +31,7 @@ def load_demand(n_days: int = 730, *, seed: int = 0) -> pd.DataFrame:
     ds = pd.date_range(end="2024-06-30", periods=n_days, freq="D")
     t = np.arange(n_days)
     us = holiday_calendars.country_holidays("US", years=range(ds.year.min(), ds.year.max() + 1))
-    holiday = np.isin(ds.date, list(us.keys()))
+    holiday = ds.normalize().isin(pd.to_datetime(list(us.keys())))
     before = np.r_[holiday[1:], False]
     annual = {"bread": 0.0, "milk": 0.05, "coffee": -0.25, "ice_cream": 0.6}
     frames = []
