@@ -298,7 +298,8 @@ def _guess_from_spacing(index: pd.DatetimeIndex) -> str:
     day = _NS_PER["day"]
     days = step / day
     if 0 < step <= day:
-        if step == day and not (index.dayofweek >= 5).any() and (diffs == 3 * day).any():
+        spans_weekends = index[-1] - index[0] >= pd.Timedelta(days=7)
+        if step == day and spans_weekends and not (index.dayofweek >= 5).any():
             return "B"
         return _tick_alias(step)
     if days == 7:

@@ -187,9 +187,8 @@ class Panel:
             raise ConfigError(f"fill={fill!r} is not one of {list(FILL_POLICIES)}.")
         validation.check_columns(df, columns)
         codes, ids = _factorize_ids(df, columns)
-        key = df[columns.id_cols[0]].reset_index(drop=True)
-        times = validation.coerce_times(df[columns.time_col].reset_index(drop=True), key, columns.time_col)
-        target = validation.check_target(df[columns.target_col].reset_index(drop=True), key, columns.target_col)
+        times = validation.coerce_times(df[columns.time_col].reset_index(drop=True), codes, ids, columns.time_col)
+        target = validation.check_target(df[columns.target_col].reset_index(drop=True), codes, ids, columns.target_col)
         sort = np.lexsort((times, codes))
         order: np.ndarray | slice = slice(None) if (np.diff(sort) == 1).all() else sort  # sorted: no copies
         codes, times, target = codes[order], times[order], target[order]
@@ -220,7 +219,7 @@ class Panel:
         if fill == "zero":
             target[~present] = 0.0
         elif fill == "ffill":
-            target = target[source]
+            target = np.where(present, target, _last_observed(target, new_indptr))
         exog = {}
         for name, col in self.exog.items():
             scattered = np.empty(present.size, dtype=col.dtype)
@@ -291,6 +290,14 @@ def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     total = int(lengths.sum())
     within = np.arange(total) - np.repeat(offsets(lengths)[:-1], lengths)
     return np.repeat(starts, lengths) + within
+
+
+def _last_observed(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """For every row, the latest non-NaN value at or before it in its series (NaN if none)."""
+    rows = np.arange(values.size)
+    last = np.maximum.accumulate(np.where(np.isnan(values), -1, rows))
+    inside = last >= np.repeat(indptr[:-1], np.diff(indptr))
+    return np.where(inside, values[np.maximum(last, 0)], np.nan)
 
 
 def _last_present(present: np.ndarray) -> np.ndarray:

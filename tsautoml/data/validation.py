@@ -59,7 +59,7 @@ def check_ids_present(codes: np.ndarray, column: str) -> None:
         )
 
 
-def check_target(values: pd.Series, series_ids: pd.Series, column: str) -> np.ndarray:
+def check_target(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column: str) -> np.ndarray:
     """The target as float64; it must be numeric and finite (NaN marks a missing observation)."""
     if isinstance(values.dtype, pd.CategoricalDtype) or not (
         pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_complex_dtype(values)
@@ -73,21 +73,20 @@ def check_target(values: pd.Series, series_ids: pd.Series, column: str) -> np.nd
     out = values.to_numpy(dtype=np.float64, na_value=np.nan)
     infinite = np.isinf(out)
     if infinite.any():
-        ids = pd.unique(series_ids.to_numpy()[infinite])
         raise DataValidationError(
             f"Target column {column!r} has {int(infinite.sum())} infinite value(s) in series "
-            f"{shorten(ids)}. Replace them with NaN (missing) or a finite value."
+            f"{shorten(_labels(ids, codes[infinite]))}. Replace them with NaN (missing) or a finite value."
         )
     return out
 
 
-def coerce_times(values: pd.Series, series_ids: pd.Series, column: str) -> np.ndarray:
+def coerce_times(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column: str) -> np.ndarray:
     """Times as ``datetime64[ns]`` (timezone dropped, wall time kept) or as int64 steps."""
     if values.isna().any():
-        ids = pd.unique(series_ids.to_numpy()[values.isna().to_numpy()])
+        missing = values.isna().to_numpy()
         raise DataValidationError(
-            f"Time column {column!r} has {int(values.isna().sum())} missing value(s) in series "
-            f"{shorten(ids)}. Drop those rows or fill their times."
+            f"Time column {column!r} has {int(missing.sum())} missing value(s) in series "
+            f"{shorten(_labels(ids, codes[missing]))}. Drop those rows or fill their times."
         )
     if pd.api.types.is_datetime64_any_dtype(values):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
