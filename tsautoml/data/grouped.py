@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tsautoml.data import validation
@@ -84,7 +85,7 @@ class GroupedArray:
         """The rows ``rows`` (series after series) grouped by ``lengths``."""
         return GroupedArray(self.values[rows], offsets(lengths))
 
-    def astype(self, dtype: np.dtype | type) -> GroupedArray:
+    def astype(self, dtype: npt.DTypeLike) -> GroupedArray:
         """The same layout with values cast to ``dtype``."""
         return GroupedArray(self.values.astype(dtype, copy=False), self.indptr)
 

@@ -105,7 +105,7 @@ class FeaturePipeline:
         """Feature matrix, one row per row of ``panel`` (Fortran order: one column per feature)."""
         self._check_fitted()
         X = np.empty((len(panel.target), len(self.feature_names_)), dtype=self.dtype, order="F")
-        values = panel.target.values
+        values = panel.target.values.astype(self.dtype, copy=False)  # float32 halves the reads
         for j, spec in enumerate(self.target_features_):
             spec.compute(values, panel.indptr, X[:, j])
         col = len(self.target_features_)
@@ -135,6 +135,7 @@ class FeaturePipeline:
         if len(times) != n:
             raise DataValidationError(f"update needs one time per series ({n}), got {len(times)}.")
         X = np.empty((n, len(self.feature_names_)), dtype=self.dtype)
+        history = history.astype(self.dtype)  # the values transform reads
         needs = [f.history for f in self.target_features_]
         bounded = max((h for h in needs if h is not None), default=0)
         short = history.tail(bounded).append(np.full(n, np.nan))
