@@ -39,8 +39,8 @@ WINDOWS = (7, 28)
 STATS = ("mean", "std", "min", "max")
 PANDAS_BUDGET_S = 60.0  # pandas gets fewer repeats when they would take longer than this
 # (rtol, atol). "loose": coreforecast float32 sums in float32 (rolling std is off by ~1e-3);
-# tsautoml float32 sums in float64 and rounds once, so it is held to float32 rounding.
-TOLERANCE = {"exact": (1e-7, 1e-9), "float32": (1e-6, 1e-6), "loose": (1e-2, 1e-2)}
+# tsautoml float32 reads float32 inputs but sums in float64, so it stays near float32 rounding.
+TOLERANCE = {"exact": (1e-7, 1e-9), "float32": (1e-4, 1e-4), "loose": (1e-2, 1e-2)}
 E2E, MLF = "tsautoml incl. Panel.from_frame", "mlforecast preprocess (e2e)"
 
 
@@ -171,10 +171,11 @@ def warm_up_and_check(contestants: list[Contestant]) -> None:
     check("tsautoml float64", out["tsautoml", "float32"], ours64, "float32")
     check("coreforecast float32", ours64, cf32, "loose")
     worst = np.nanmax(np.abs(cf32 - ours64), axis=0)
+    ours_worst = np.nanmax(np.abs(out["tsautoml", "float32"] - ours64))
     print(
         f"checks passed: tsautoml float64 = pandas = coreforecast = mlforecast (rtol 1e-7); tsautoml "
-        f"float32 = float64 rounded; coreforecast float32 is off by up to {worst.max():.1e} "
-        f"({target_specs()[int(np.argmax(worst))].name})."
+        f"float32 is off float64 by up to {ours_worst:.1e}; coreforecast float32 by up to "
+        f"{worst.max():.1e} ({target_specs()[int(np.argmax(worst))].name})."
     )
 
 
