@@ -35,7 +35,7 @@ HISTORY: dict[str, Any] = {"y_train": Y_TRAIN, "train_indptr": TRAIN_INDPTR}
 
 
 def per_series(name: str, **kwargs: Any) -> np.ndarray:
-    return get_metric(name, "forecast").per_series(Y_TRUE, Y_PRED, INDPTR, **kwargs)
+    return get_metric(name, "forecast").evaluate(Y_TRUE, Y_PRED, INDPTR, **kwargs).per_series
 
 
 def score(name: str, **kwargs: Any) -> float:
@@ -147,7 +147,7 @@ def test_wape_pooled_differs_from_series_mean() -> None:
     wape = get_metric("wape", "forecast")
     assert wape.aggregation == "pooled"
     assert wape.score(Y_TRUE, Y_PRED, INDPTR) == pytest.approx(9.0 / 41.0)
-    np.testing.assert_allclose(wape.per_series(Y_TRUE, Y_PRED, INDPTR), [0.5, 2.0 / 30, 0.8])
+    np.testing.assert_allclose(wape.evaluate(Y_TRUE, Y_PRED, INDPTR).per_series, [0.5, 2.0 / 30, 0.8])
     mean_of_series = wape.with_aggregation("series_mean").score(Y_TRUE, Y_PRED, INDPTR)
     assert mean_of_series == pytest.approx((0.5 + 2.0 / 30 + 0.8) / 3)
     assert mean_of_series != pytest.approx(9.0 / 41.0)
@@ -215,9 +215,9 @@ def test_vectorised_kernels_match_a_loop_over_series() -> None:
     y_train = rng.gamma(2.0, 10.0, train_indptr[-1])
     expected = _reference_per_series(y, yhat, indptr, y_train, train_indptr, 7)
     for name, values in expected.items():
-        got = get_metric(name, "forecast").per_series(
+        got = get_metric(name, "forecast").evaluate(
             y, yhat, indptr, y_train=y_train, train_indptr=train_indptr, season_length=7
-        )
+        ).per_series
         np.testing.assert_allclose(got, values, rtol=1e-12, err_msg=name)
 
 

@@ -23,7 +23,7 @@ TRAIN_INDPTR = np.array([0, 4, 6])
 
 def test_pinball_per_series_and_mean() -> None:
     pinball = get_metric("pinball", "forecast")
-    per_series = pinball.per_series(Y_TRUE, Y_QUANT, INDPTR, quantiles=QUANTILES)
+    per_series = pinball.evaluate(Y_TRUE, Y_QUANT, INDPTR, quantiles=QUANTILES).per_series
     np.testing.assert_allclose(per_series, [(0.4 / 3 + 2.0 / 3) / 2, 2.3 / 3])
     score = pinball.score(Y_TRUE, Y_QUANT, INDPTR, quantiles=QUANTILES)
     assert score == pytest.approx((0.4 + 2.3 / 3) / 2)
@@ -51,7 +51,7 @@ def test_mean_weighted_quantile_loss_matches_gluonts_definition() -> None:
     assert value == pytest.approx(np.mean(per_quantile))
     assert wql.aggregation == "pooled"
     np.testing.assert_allclose(
-        wql.per_series(Y_TRUE, Y_QUANT, INDPTR, quantiles=QUANTILES),
+        wql.evaluate(Y_TRUE, Y_QUANT, INDPTR, quantiles=QUANTILES).per_series,
         [2 * 2.4 / 3 / 30, 2 * 2.3 / 3 / 5],
     )
 
@@ -80,9 +80,9 @@ def test_msis() -> None:
     # Scales (m = 1): S1 mean(2, 1, 4) = 7 / 3, S2 2.
     msis = get_metric("msis", "forecast")
     bounds = Y_QUANT[:, [0, 2]]
-    per_series = msis.per_series(
+    per_series = msis.evaluate(
         Y_TRUE, bounds, INDPTR, y_train=Y_TRAIN, train_indptr=TRAIN_INDPTR, quantiles=(0.1, 0.9)
-    )
+    ).per_series
     np.testing.assert_allclose(per_series, [7.0 / (7.0 / 3.0), 13.0 / 2.0])
 
 

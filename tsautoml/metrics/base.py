@@ -160,7 +160,7 @@ class ForecastMetric:
     -----
     NaN actuals are missing observations and are skipped. A series whose value is
     undefined (zero MASE/MSIS scale, a zero actual under MAPE, a zero range under
-    nrmse/nmae, no observed actual) gets NaN in :meth:`per_series` and is left out of the
+    nrmse/nmae, no observed actual) gets NaN in ``evaluate(...).per_series`` and is left out of the
     aggregate; :meth:`evaluate` reports how many were left out. The aggregate is NaN only when
     every series is left out, so an undefined series never turns it into ``inf``.
 
@@ -176,7 +176,7 @@ class ForecastMetric:
     >>> y_true = np.array([1.0, 2.0, 3.0, 10.0, 10.0])
     >>> y_pred = np.array([1.0, 2.0, 6.0, 11.0, 9.0])
     >>> indptr = np.array([0, 3, 5])
-    >>> mae.per_series(y_true, y_pred, indptr)
+    >>> mae.evaluate(y_true, y_pred, indptr).per_series
     array([1., 1.])
     >>> mae.score(y_true, y_pred, indptr)
     1.0
@@ -271,28 +271,6 @@ class ForecastMetric:
             season_length=season_length,
             quantiles=quantiles,
         ).value
-
-    def per_series(
-        self,
-        y_true: ArrayLike,
-        y_pred: ArrayLike,
-        indptr: ArrayLike,
-        *,
-        y_train: ArrayLike | None = None,
-        train_indptr: ArrayLike | None = None,
-        season_length: int = 1,
-        quantiles: ArrayLike | None = None,
-    ) -> FloatArray:
-        """One value per series (NaN where undefined); parameters as in :meth:`evaluate`."""
-        return self.evaluate(
-            y_true,
-            y_pred,
-            indptr,
-            y_train=y_train,
-            train_indptr=train_indptr,
-            season_length=season_length,
-            quantiles=quantiles,
-        ).per_series
 
     def with_aggregation(self, aggregation: Aggregation) -> ForecastMetric:
         """Return a copy that aggregates with ``aggregation``.
