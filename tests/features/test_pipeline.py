@@ -107,3 +107,11 @@ def test_errors_name_the_fault() -> None:
         pipe.update(panel.target, panel.freq.future_times(last, 1))
     with pytest.raises(DataValidationError, match="one time per series"):
         pipe.update(panel.target, last[:1])
+
+
+def test_holiday_column_must_be_constant_within_a_series() -> None:
+    ds = pd.date_range("2024-01-01", periods=4)
+    df = pd.DataFrame({"unique_id": ["a"] * 4 + ["b"] * 4, "ds": list(ds) * 2, "y": 1.0,
+                       "country": ["US", "US", "DE", "US"] + ["DE"] * 4})
+    with pytest.raises(DataValidationError, match=r"changes in series \['a'\]"):
+        FeaturePipeline([Lag(1)], holiday_column="country").fit(Panel.from_frame(df))

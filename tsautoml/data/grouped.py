@@ -67,11 +67,6 @@ class GroupedArray:
         """Length of every series."""
         return np.diff(self.indptr)
 
-    @property
-    def series_index(self) -> np.ndarray:
-        """Series number of every value."""
-        return np.repeat(np.arange(self.n_series), self.lengths)
-
     def series(self, i: int) -> np.ndarray:
         """The values of series ``i`` (a view)."""
         return self.values[self.indptr[i] : self.indptr[i + 1]]
@@ -206,7 +201,7 @@ class Panel:
 
     def _fill_gaps(self, positions: np.ndarray, fill: FillPolicy) -> Panel:
         lengths = self.target.lengths
-        full = positions[self.indptr[1:] - 1] + 1 if self.n_series else lengths
+        full = positions[self.indptr[1:] - 1] + 1  # grid length from first to last time
         n_filled = full - lengths
         if not n_filled.any():
             return replace(self, filled=self.ids.assign(n_filled=0).iloc[:0])
@@ -231,7 +226,8 @@ class Panel:
         message = (
             f"Filled {int(n_filled.sum())} missing timestamp(s) in {len(filled)} series "
             f"(target: {fill}; exogenous columns: forward fill), e.g. "
-            f"{validation.shorten(filled.iloc[:, 0])}. See Panel.filled."
+            f"{validation.shorten(validation.series_labels(self.ids, np.flatnonzero(n_filled)))}. "
+            "See Panel.filled."
         )
         logger.info(message)
         warnings.warn(message, UserWarning, stacklevel=3)

@@ -20,6 +20,8 @@ __all__ = [
     "check_series_lengths",
     "check_target",
     "coerce_times",
+    "series_labels",
+    "shorten",
 ]
 
 _SHOW = reprlib.Repr()
@@ -75,7 +77,7 @@ def check_target(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column
     if infinite.any():
         raise DataValidationError(
             f"Target column {column!r} has {int(infinite.sum())} infinite value(s) in series "
-            f"{shorten(_labels(ids, codes[infinite]))}. Replace them with NaN (missing) or a finite value."
+            f"{shorten(series_labels(ids, codes[infinite]))}. Replace them with NaN (missing) or a finite value."
         )
     return out
 
@@ -86,7 +88,7 @@ def coerce_times(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column
         missing = values.isna().to_numpy()
         raise DataValidationError(
             f"Time column {column!r} has {int(missing.sum())} missing value(s) in series "
-            f"{shorten(_labels(ids, codes[missing]))}. Drop those rows or fill their times."
+            f"{shorten(series_labels(ids, codes[missing]))}. Drop those rows or fill their times."
         )
     if pd.api.types.is_datetime64_any_dtype(values):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -134,7 +136,7 @@ def check_no_duplicates(codes: np.ndarray, times: np.ndarray, ids: pd.DataFrame,
     """No (series, time) pair appears twice. ``codes`` and ``times`` are sorted by series then time."""
     dup = np.flatnonzero((codes[1:] == codes[:-1]) & (times[1:] == times[:-1]))
     if dup.size:
-        series = _labels(ids, codes[dup])
+        series = series_labels(ids, codes[dup])
         raise DataValidationError(
             f"{dup.size} duplicate ({', '.join(ids.columns)}, {column}) row(s), e.g. series "
             f"{shorten(series)} at {shorten([_fmt(t) for t in times[dup[:6]]])}. "
@@ -146,7 +148,7 @@ def check_grid(on_grid: np.ndarray, codes: np.ndarray, times: np.ndarray, ids: p
     """Every time lies a whole number of steps after its series' first time."""
     off = np.flatnonzero(~on_grid)
     if off.size:
-        series = _labels(ids, codes[off])
+        series = series_labels(ids, codes[off])
         raise DataValidationError(
             f"Irregular spacing: {off.size} time(s) in {len(series)} series do not fall on the {freq} grid, "
             f"e.g. series {shorten(series)} at {shorten([_fmt(t) for t in times[off[:6]]])}. "
@@ -162,20 +164,20 @@ def check_series_lengths(
     empty = np.flatnonzero(observed == 0)
     if empty.size:
         raise DataValidationError(
-            f"{empty.size} series have no observed target value (all NaN): {shorten(_labels(ids, empty))}. "
+            f"{empty.size} series have no observed target value (all NaN): {shorten(series_labels(ids, empty))}. "
             "Drop them."
         )
     short = np.flatnonzero(observed < min_length)
     if short.size:
         raise DataValidationError(
             f"{short.size} series are shorter than {min_length} observed steps: "
-            f"{shorten(_labels(ids, short))}. Drop them or ask for less history "
+            f"{shorten(series_labels(ids, short))}. Drop them or ask for less history "
             "(fewer CV windows, a shorter horizon or smaller lags)."
         )
 
 
-def _labels(ids: pd.DataFrame, positions: np.ndarray) -> list[Any]:
-    """Readable series labels: the id value, or a tuple for several id columns."""
+def series_labels(ids: pd.DataFrame, positions: np.ndarray) -> list[Any]:
+    """Readable labels of the series at ``positions``: the id, or a tuple of several id columns."""
     rows = ids.iloc[pd.unique(positions)]
     if ids.shape[1] == 1:
         return rows.iloc[:, 0].tolist()

@@ -149,7 +149,7 @@ class CalendarFeatures:
         """The date parts this object makes, in column order."""
         if self.parts is not None:
             return list(self.parts)
-        return [p for p in _SUPPORTED[self.freq.unit] if p not in _pruned_by_step(self.freq)]
+        return _supported_parts(self.freq)
 
     def fourier_terms(self) -> list[tuple[float, int, str]]:
         """``(period, k, 'sin' | 'cos')`` of every Fourier column, in column order."""
@@ -199,6 +199,11 @@ class CalendarFeatures:
             warnings.warn(_INTEGER_REASON, UserWarning, stacklevel=3)
 
 
+def _supported_parts(freq: Frequency) -> list[str]:
+    """Date parts that vary at ``freq``, in column order."""
+    return [p for p in _SUPPORTED[freq.unit] if p not in _pruned_by_step(freq)]
+
+
 def _check_parts(parts: tuple[str, ...], freq: Frequency) -> None:
     unknown = [p for p in parts if p not in DATE_PARTS]
     if unknown:
@@ -208,7 +213,7 @@ def _check_parts(parts: tuple[str, ...], freq: Frequency) -> None:
         raise ConfigError(
             f"Date parts {duplicated} are listed more than once. List each part once."
         )
-    supported = [p for p in _SUPPORTED[freq.unit] if p not in _pruned_by_step(freq)]
+    supported = _supported_parts(freq)
     unsupported = [p for p in parts if p not in supported]
     if unsupported:
         raise ConfigError(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tsautoml.data.grouped import GroupedArray, Panel
+from tsautoml.data.validation import series_labels, shorten
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError
 from tsautoml.features.calendar import CalendarFeatures
 from tsautoml.features.holidays import HolidayFeatures
@@ -183,12 +184,12 @@ class FeaturePipeline:
             )
         column = panel.exog[self.holiday_column]
         countries = column[panel.indptr[:-1]]
-        per_row = np.repeat(countries, panel.target.lengths)
-        varying = np.flatnonzero(pd.Series(column).ne(pd.Series(per_row)).to_numpy() & pd.notna(column))
-        if varying.size:
+        changes = pd.notna(column) & (column != np.repeat(countries, panel.target.lengths))
+        if changes.any():
+            series = np.searchsorted(panel.indptr, np.flatnonzero(changes), side="right") - 1
             raise DataValidationError(
                 f"holiday_column {self.holiday_column!r} must be constant within a series; it changes "
-                f"in {np.unique(np.searchsorted(panel.indptr, varying, side='right') - 1).size} series."
+                f"in series {shorten(series_labels(panel.ids, series))}."
             )
         return HolidayFeatures(panel.freq, country=self.holidays), countries
 
