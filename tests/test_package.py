@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import tsautoml
 from tsautoml.cli import main
+from tsautoml.testing import make_panel
 
 
 def test_import_compiles_nothing() -> None:
@@ -30,12 +33,26 @@ def test_public_names_are_exported() -> None:
 
 
 @pytest.mark.slow
-def test_demo_prints_features_and_folds(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--horizon", "14"]) == 0
+def test_demo_searches_prints_the_leaderboard_and_writes_a_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    png = tmp_path / "demo.png"
+    assert main(["demo", "--budget", "20", "--horizon", "14", "--output", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "12 series" in out and "frequency 'D'" in out
-    assert "rolling_mean_lag1_window7" in out and "holiday" in out and "promo" in out
-    assert out.count("window ") >= 3
+    assert "12 store x item series" in out and "Leaderboard" in out and "Series won per model" in out
+    assert "Held-out 14 days: MASE" in out and "80% interval covers" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_fit_and_predict_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sales.csv"
+    make_panel(3, min_length=50, max_length=60, nan_fraction=0.0).to_csv(data, index=False)
+    model_dir, out = tmp_path / "model", tmp_path / "forecast.csv"
+    assert main(["fit", str(data), str(model_dir), "--horizon", "5", "--budget", "10", "--n-jobs", "1"]) == 0
+    assert main(["predict", str(model_dir), str(out), "--level", "90"]) == 0
+    forecast = pd.read_csv(out)
+    assert forecast.columns.tolist() == ["unique_id", "ds", "forecast", "forecast-lo-90", "forecast-hi-90"]
+    assert len(forecast) == 15
 
 
 def test_cli_reports_bad_settings_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,8 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from tsautoml.automl import AutoML, load
+from tsautoml.config import Budget, CVConfig
 from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel
 from tsautoml.datasets import load_demand
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLError
@@ -23,6 +25,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "AutoML",
+    "Budget",
+    "CVConfig",
     "ColumnSpec",
     "ConfigError",
     "DataValidationError",
@@ -41,5 +46,6 @@ __all__ = [
     "SeasonalRollingMean",
     "TsAutoMLError",
     "__version__",
+    "load",
     "load_demand",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``tsautoml demo`` (also ``python -m tsautoml demo``)."""
+"""Command line: ``tsautoml demo | fit | predict`` (also ``python -m tsautoml ...``)."""
 
 from __future__ import annotations
 
@@ -8,51 +8,126 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
-from tsautoml.data import ColumnSpec, Panel
+from tsautoml.automl import AutoML, load
+from tsautoml.data import ColumnSpec
 from tsautoml.datasets import load_demand
 from tsautoml.exceptions import TsAutoMLError
-from tsautoml.features.pipeline import FeaturePipeline
-from tsautoml.search.splitters import RollingOriginSplitter
+from tsautoml.metrics import get_metric
+from tsautoml.plotting import plot_forecast
 
 __all__ = ["main"]
+
+_DEMO_IDS = ("store", "item")
 
 
 def _demo(args: argparse.Namespace) -> None:
     df = load_demand()
-    print(f"Demo data: {len(df):,} rows, columns {list(df.columns)}")
-    started = time.perf_counter()
-    panel = Panel.from_frame(df, ColumnSpec(id_cols=("store", "item")))
-    print(
-        f"Panel: {panel.n_series} series (ids: store + item), frequency {panel.freq.alias!r}, "
-        f"season length {panel.freq.season_length}, {len(panel.target):,} rows"
-    )
-    pipe = FeaturePipeline(horizon=args.horizon, holidays="US", dtype="float32")
-    X = pipe.fit_transform(panel)
-    elapsed = time.perf_counter() - started
-    print(f"Features: {X.shape[1]} columns x {X.shape[0]:,} rows, float32, {X.nbytes / 2**20:.1f} MiB, "
-          f"built in {elapsed:.2f} s, validation included")
-    width = max(len(n) for n in pipe.feature_names_)
-    last = panel.indptr[1] - 1  # the last row of the first series
-    print(f"\nLast row of series {tuple(panel.ids.iloc[0])} ({np.datetime_as_string(panel.times[last], 'D')}):")
-    for name, value in zip(pipe.feature_names_, X[last], strict=False):
-        print(f"  {name:<{width}}  {value:10.3f}")
-    splitter = RollingOriginSplitter(n_windows=3, horizon=args.horizon)
-    print(f"\nRolling-origin validation, 3 windows of {args.horizon} days:")
-    for fold in splitter.split(panel.indptr):
-        cutoff = np.datetime_as_string(panel.times[fold.cutoff_index[0]], "D")
-        print(f"  window {fold.window}: {fold.series.size} series, train up to {cutoff}, "
-              f"{fold.train_index.size:,} train rows, {fold.test_index.size:,} validation rows")
+    columns = ColumnSpec(id_cols=_DEMO_IDS)
+    cutoff = df["ds"].max() - pd.Timedelta(days=args.horizon)
+    train, test = df[df["ds"] <= cutoff], df[df["ds"] > cutoff]
+    print(f"Demo: daily unit sales of {df.groupby(list(_DEMO_IDS)).ngroups} store x item series "
+          f"(price and promotions known ahead, US holidays). Training up to {cutoff:%Y-%m-%d}, "
+          f"forecasting the next {args.horizon} days; search budget {args.budget:g} s.")
+    model = AutoML(task="forecasting", horizon=args.horizon, time_budget=args.budget, columns=columns,
+                   holidays="US", seed=args.seed, n_jobs=args.n_jobs, progress=True)
+    tic = time.monotonic()
+    model.fit(train)
+    print(f"\nFit in {time.monotonic() - tic:.1f} s ({model.model_.stop_reason_}); chose {model.model_.selection_}.")
+    board = model.leaderboard()
+    shown = ["rank", "model", "mase", "fit_time", "status"]
+    with pd.option_context("display.width", 120, "display.max_colwidth", 40):
+        print("\nLeaderboard (MASE over 3 rolling-origin windows, lower is better):")
+        print(board[shown].head(args.top).to_string(index=False, float_format="{:.3f}".format))
+        print("\nSeries won per model:")
+        print(model.model_wins().to_string(index=False))
+    X_future = test.drop(columns="y")
+    forecast = model.predict(X_future=X_future, level=[80, 95])
+    _report_holdout(train, test, forecast, columns)
+    fig = plot_forecast(train, forecast, columns=columns, actuals=test, max_series=4, last=90)
+    fig.savefig(args.output, dpi=110)
+    print(f"\nForecast plot with 80% and 95% intervals written to {args.output}")
+
+
+def _report_holdout(train: pd.DataFrame, test: pd.DataFrame, forecast: pd.DataFrame, columns: ColumnSpec) -> None:
+    keys = [*columns.id_cols, columns.time_col]
+    merged = test.merge(forecast, on=keys).sort_values(keys)
+    train = train.sort_values(keys)
+    indptr = np.r_[0, np.cumsum(merged.groupby(list(columns.id_cols), sort=True).size().to_numpy())]
+    train_indptr = np.r_[0, np.cumsum(train.groupby(list(columns.id_cols), sort=True).size().to_numpy())]
+    naive = train.groupby(list(columns.id_cols), sort=True)["y"].apply(lambda s: s.to_numpy()[-7:])
+    h = indptr[1] - indptr[0]
+    seasonal_naive = np.concatenate([np.resize(v, h) for v in naive])
+    mase = get_metric("mase", "forecast")
+    kwargs = {"y_train": train["y"].to_numpy(), "train_indptr": train_indptr, "season_length": 7}
+    ours = mase.score(merged["y"].to_numpy(), merged["forecast"].to_numpy(), indptr, **kwargs)
+    base = mase.score(merged["y"].to_numpy(), seasonal_naive, indptr, **kwargs)
+    inside = ((merged["y"] >= merged["forecast-lo-80"]) & (merged["y"] <= merged["forecast-hi-80"])).mean()
+    print(f"\nHeld-out {h} days: MASE {ours:.3f} (seasonal naive {base:.3f}, {100 * (1 - ours / base):.0f}% better); "
+          f"80% interval covers {100 * inside:.0f}% of actuals.")
+
+
+def _fit(args: argparse.Namespace) -> None:
+    df = pd.read_csv(args.data)
+    columns = ColumnSpec(id_cols=tuple(args.id_cols), time_col=args.time_col, target_col=args.target_col)
+    if not np.issubdtype(df[args.time_col].dtype, np.number):
+        df[args.time_col] = pd.to_datetime(df[args.time_col])
+    model = AutoML(task="forecasting", horizon=args.horizon, time_budget=args.budget, columns=columns,
+                   season_length=args.season_length, holidays=args.holidays, n_jobs=args.n_jobs)
+    model.fit(df)
+    print(model.leaderboard().head(args.top).to_string(index=False))
+    print(f"Saved to {model.save(args.model)}")
+
+
+def _predict(args: argparse.Namespace) -> None:
+    model = load(args.model)
+    X_future = None
+    if args.future is not None:
+        X_future = pd.read_csv(args.future)
+        time_col = model.model_.columns_.time_col
+        if not np.issubdtype(X_future[time_col].dtype, np.number):
+            X_future[time_col] = pd.to_datetime(X_future[time_col])
+    forecast = model.predict(X_future=X_future, level=args.level)
+    forecast.to_csv(args.output, index=False)
+    print(f"{len(forecast):,} forecast rows written to {args.output}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tsautoml", description="Forecasting-first AutoML.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="search, forecast and plot the shipped store demand data")
+    demo.add_argument("--horizon", type=int, default=28, help="forecast horizon in days (default 28)")
+    demo.add_argument("--budget", type=float, default=45, help="time budget of the fit in seconds (default 45)")
+    demo.add_argument("--output", default="tsautoml_demo_forecast.png", help="PNG file for the forecast plot")
+    demo.set_defaults(run=_demo)
+    fit = commands.add_parser("fit", help="fit on a long-format CSV and save the model")
+    fit.add_argument("data", help="CSV with id column(s), time, target and any exogenous columns")
+    fit.add_argument("model", help="folder to save the model in")
+    fit.add_argument("--horizon", type=int, required=True)
+    fit.add_argument("--budget", type=float, default=300, help="time budget in seconds (default 300)")
+    fit.add_argument("--id-cols", nargs="+", default=["unique_id"])
+    fit.add_argument("--time-col", default="ds")
+    fit.add_argument("--target-col", default="y")
+    fit.add_argument("--season-length", type=int, default=None)
+    fit.add_argument("--holidays", default=None, help="country code for holiday features, e.g. US")
+    fit.set_defaults(run=_fit)
+    predict = commands.add_parser("predict", help="forecast with a saved model and write a CSV")
+    predict.add_argument("model", help="folder written by fit")
+    predict.add_argument("output", help="CSV file for the forecasts")
+    predict.add_argument("--future", default=None, help="CSV of future exogenous values")
+    predict.add_argument("--level", type=float, nargs="*", default=[80, 95])
+    predict.set_defaults(run=_predict)
+    for sub in (demo, fit):
+        sub.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: every core)")
+        sub.add_argument("--top", type=int, default=15, help="leaderboard rows to print")
+    demo.add_argument("--seed", type=int, default=0)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tsautoml`` command."""
-    parser = argparse.ArgumentParser(prog="tsautoml", description="Forecasting-first AutoML.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run the demo on the shipped store demand data")
-    demo.add_argument("--horizon", type=int, default=28, help="forecast horizon in days")
-    demo.set_defaults(run=_demo)
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         args.run(args)
     except TsAutoMLError as exc:

@@ -6,6 +6,7 @@ __all__ = [
     "ConfigError",
     "DataValidationError",
     "NotFittedError",
+    "TrialTimeout",
     "TsAutoMLError",
 ]
 
@@ -24,3 +25,7 @@ class DataValidationError(TsAutoMLError, ValueError):
 
 class NotFittedError(TsAutoMLError, AttributeError):
     """An object was used before ``fit`` was called."""
+
+
+class TrialTimeout(TsAutoMLError, TimeoutError):
+    """A trial ran past its deadline; the search records it as timed out and goes on."""

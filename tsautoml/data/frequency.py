@@ -6,6 +6,8 @@ function here works on the flat time array of the grouped layout plus its ``indp
 
 from __future__ import annotations
 
+import functools
+
 import reprlib
 import warnings
 from collections import Counter
@@ -216,6 +218,7 @@ def resolve_frequency(
     return Frequency.from_alias(freq, season_length=season_length)
 
 
+@functools.lru_cache(maxsize=64)
 def _parse_offset(alias: str) -> BaseOffset:
     try:
         with warnings.catch_warnings():

@@ -199,6 +199,22 @@ class Panel:
         validation.check_series_lengths(panel.target.values, panel.indptr, ids, min_length)
         return panel
 
+    def take(self, series: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> Panel:
+        """The panel restricted to ``series`` (positions) and their ``rows`` (series after series).
+
+        ``lengths`` gives how many of ``rows`` belong to each series, e.g. a CV fold's
+        training prefix: ``panel.take(fold.series, fold.train_index, np.diff(fold.train_indptr))``.
+        """
+        series = np.asarray(series, dtype=np.int64)
+        return replace(
+            self,
+            target=self.target.take_rows(rows, lengths),
+            times=self.times[rows],
+            ids=self.ids.iloc[series].reset_index(drop=True),
+            exog={name: col[rows] for name, col in self.exog.items()},
+            filled=self.filled.iloc[:0],
+        )
+
     def _fill_gaps(self, positions: np.ndarray, fill: FillPolicy) -> Panel:
         lengths = self.target.lengths
         full = positions[self.indptr[1:] - 1] + 1  # grid length from first to last time

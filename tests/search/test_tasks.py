@@ -1,0 +1,66 @@
+"""ForecastTask: rolling-origin scoring of trials, without leakage."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from tsautoml.data.grouped import GroupedArray, Panel
+from tsautoml.models.registry import FORECAST_LEARNERS
+from tsautoml.search.splitters import RollingOriginSplitter
+from tsautoml.search.tasks import ForecastTask
+from tsautoml.search.trial import Trial
+from tsautoml.testing import make_panel
+
+TRIALS = [
+    Trial(0, "SeasonalNaive"),
+    Trial(1, "AutoETS"),
+    Trial(2, "Ridge", {"lags": "short", "strategy": "recursive", "target_transform": "scale"}),
+    Trial(3, "LightGBM", {"lags": "seasonal", "strategy": "direct", "n_estimators": 30}),
+]
+
+
+def _task(panel: Panel, horizon: int = 5) -> ForecastTask:
+    folds = RollingOriginSplitter(n_windows=2, horizon=horizon).split(panel.indptr)
+    context = {"season_length": 7, "horizon": horizon, "seed": 0}
+    return ForecastTask(panel, horizon, folds, "mase", FORECAST_LEARNERS, context)
+
+
+@pytest.mark.parametrize("trial", TRIALS, ids=[t.learner for t in TRIALS])
+def test_changing_data_after_a_cutoff_changes_nothing_scored_at_it(trial: Trial) -> None:
+    panel = Panel.from_frame(make_panel(4, min_length=60, max_length=80, nan_fraction=0.0, exogenous=True))
+    task = _task(panel)
+    before = task.evaluate(trial, None)
+    assert before.status == "ok", before.error
+    first = task.folds[0]
+    after_cutoff = np.zeros(len(panel.target), dtype=bool)
+    for i, cutoff in zip(first.series, first.cutoff_index, strict=True):
+        after_cutoff[cutoff + 1 : panel.indptr[i + 1]] = True
+    future_changed = panel.target.values.copy()
+    future_changed[after_cutoff] *= 3.0
+    exog = {"price": np.where(after_cutoff, 0.0, panel.exog["price"])}  # exogenous kept where known
+    exog["price"][first.test_index] = panel.exog["price"][first.test_index]
+    altered = replace(panel, target=GroupedArray(future_changed, panel.indptr), exog=exog)
+    changed = _task(altered).evaluate(trial, None)
+    n0 = len(first.test_index)
+    np.testing.assert_array_equal(changed.oof[:n0], before.oof[:n0])
+
+
+def test_window_scores_use_the_primary_metric() -> None:
+    panel = Panel.from_frame(make_panel(3, min_length=60, max_length=60, nan_fraction=0.0))
+    task = _task(panel)
+    result = task.evaluate(Trial(0, "Naive"), None)
+    assert len(result.window_scores) == 2 and result.score == pytest.approx(np.mean(result.window_scores))
+    fold = task.folds[1]
+    y = panel.target.values
+    expected = task.scorer.score(y[fold.test_index], result.oof[len(task.folds[0].test_index):], fold.test_indptr,
+                                 y_train=y[fold.train_index], train_indptr=fold.train_indptr, season_length=7)
+    assert result.window_scores[1] == pytest.approx(expected)
+
+
+def test_a_trial_past_its_deadline_is_recorded_as_timed_out() -> None:
+    panel = Panel.from_frame(make_panel(40, min_length=60, max_length=60, nan_fraction=0.0))
+    result = _task(panel).evaluate(Trial(0, "AutoETS"), time_left=-1.0)
+    assert result.status == "timeout" and "deadline" in result.error

@@ -1,0 +1,79 @@
+"""Settings grouped in frozen dataclasses: the search budget and the validation scheme."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tsautoml.exceptions import ConfigError
+
+__all__ = ["Budget", "CVConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """When the search stops: whichever limit comes first.
+
+    Parameters
+    ----------
+    time_s
+        Wall-clock seconds for the whole search.
+    max_trials
+        Trials to evaluate (baselines included).
+    exit_score
+        Stop as soon as a trial reaches this score of the primary metric.
+    patience
+        Stop after this many finished trials without improving the best score.
+
+    Examples
+    --------
+    >>> Budget(time_s=60).max_trials is None
+    True
+    >>> Budget()
+    Traceback (most recent call last):
+    ...
+    tsautoml.exceptions.ConfigError: Budget needs time_s, max_trials, or both.
+    """
+
+    time_s: float | None = None
+    max_trials: int | None = None
+    exit_score: float | None = None
+    patience: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.time_s is None and self.max_trials is None:
+            raise ConfigError("Budget needs time_s, max_trials, or both.")
+        if self.time_s is not None and not (math.isfinite(self.time_s) and self.time_s > 0):
+            raise ConfigError(f"time_budget must be a positive number of seconds, got {self.time_s}.")
+        for name in ("max_trials", "patience"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"{name} must be >= 1, got {value}.")
+
+
+@dataclass(frozen=True, slots=True)
+class CVConfig:
+    """Rolling-origin validation of forecasting trials.
+
+    Parameters
+    ----------
+    n_windows
+        Validation windows counted back from each series' end. Series too short for all
+        of them get fewer windows.
+    step
+        Steps between windows (default: the horizon).
+
+    Examples
+    --------
+    >>> CVConfig(n_windows=2).n_windows
+    2
+    """
+
+    n_windows: int = 3
+    step: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.n_windows < 1:
+            raise ConfigError(f"n_windows must be >= 1, got {self.n_windows}.")
+        if self.step is not None and self.step < 1:
+            raise ConfigError(f"step must be >= 1, got {self.step}.")

@@ -1,0 +1,1 @@
+"""Combining trials: greedy ensembles, per-unit selection and conformal intervals."""

@@ -1,0 +1,1 @@
+"""Forecasting learners: statistical adapters, baselines and global regression models."""

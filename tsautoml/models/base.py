@@ -1,0 +1,227 @@
+"""Learner protocol: capabilities, the validated ``fit`` -> ``_fit`` template and forecasts.
+
+A learner forecasts every series of a :class:`~tsautoml.data.grouped.Panel` ``horizon`` steps
+ahead. *Local* learners fit one model per series (statsforecast models, baselines) through
+:class:`LocalLearner`, which cleans each series, checks the deadline and falls back along a
+recorded chain (seasonal naive, then naive) where a series is too short or its model fails.
+*Global* learners (LightGBM, ridge) fit one model across all series.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from tsautoml.data.grouped import Panel
+from tsautoml.exceptions import DataValidationError, NotFittedError, TrialTimeout
+
+__all__ = [
+    "BaseLearner",
+    "Capabilities",
+    "Forecast",
+    "Future",
+    "LocalLearner",
+    "SeriesForecast",
+    "check_deadline",
+    "clean_series",
+]
+
+logger = logging.getLogger(__name__)
+
+Scope = Literal["local", "global"]
+Intervals = dict[float, tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a learner can do.
+
+    Parameters
+    ----------
+    exogenous
+        Uses known-future exogenous columns; a learner without it ignores them (and says so).
+    intervals
+        Gives prediction intervals of its own; the others get conformal intervals.
+    scope
+        ``"local"``: one model per series; ``"global"``: one model across series.
+    """
+
+    exogenous: bool = False
+    intervals: bool = False
+    scope: Scope = "local"
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Future:
+    """The horizon to forecast: times and known-future exogenous values, ``(n_series, horizon)``."""
+
+    times: np.ndarray
+    exog: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def horizon(self) -> int:
+        """Steps ahead."""
+        return int(self.times.shape[1])
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Forecast:
+    """Forecasts of every series: ``mean`` and each level's ``(lo, hi)``, all ``(n_series, horizon)``."""
+
+    mean: np.ndarray
+    intervals: Intervals = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class SeriesForecast:
+    """One series' forecast: ``mean`` and each level's ``(lo, hi)``, all of length ``horizon``."""
+
+    mean: np.ndarray
+    intervals: Intervals = field(default_factory=dict)
+
+
+def check_deadline(deadline: float | None) -> None:
+    """Raise :class:`TrialTimeout` once ``time.monotonic()`` has passed ``deadline``."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise TrialTimeout("The trial ran past its deadline.")
+
+
+def clean_series(y: np.ndarray) -> np.ndarray:
+    """Drop leading NaNs and fill inner ones by linear interpolation (statistical models need no gaps)."""
+    present = np.flatnonzero(~np.isnan(y))
+    if present.size == 0:
+        return y[:0]
+    y = y[present[0] :]
+    missing = np.isnan(y)
+    if missing.any():
+        idx = np.arange(y.size)
+        y = y.copy()
+        y[missing] = np.interp(idx[missing], idx[~missing], y[~missing])
+    return y
+
+
+class BaseLearner(BaseEstimator):
+    """A forecasting learner: ``fit(panel)`` then ``predict(horizon, future, level)``.
+
+    Subclasses set ``capabilities`` and implement ``_fit`` and ``_predict``. The constructor
+    only stores its arguments (scikit-learn's ``get_params``/``clone`` rely on it).
+    """
+
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def min_length(self) -> int:
+        """Observed points a series needs for this learner's own model (shorter ones fall back)."""
+        return 1
+
+    def fit(self, panel: Panel, *, deadline: float | None = None) -> BaseLearner:
+        """Fit on every series of ``panel``; raise :class:`TrialTimeout` past ``deadline``."""
+        if panel.n_series == 0:
+            raise DataValidationError(f"{type(self).__name__}.fit needs at least one series.")
+        numeric = [c for c, v in panel.exog.items() if np.issubdtype(v.dtype, np.number) or v.dtype == bool]
+        self.exogenous_ = sorted(numeric) if self.capabilities.exogenous else []
+        if panel.exog and not self.capabilities.exogenous:
+            logger.debug("%s ignores exogenous columns %s.", type(self).__name__, sorted(panel.exog))
+        self._fit(panel, deadline)
+        self.n_series_ = panel.n_series  # set last: a failed fit leaves the learner unfitted
+        return self
+
+    def predict(
+        self, horizon: int, future: Future | None = None, level: Sequence[float] = ()
+    ) -> Forecast:
+        """Forecast ``horizon`` steps of every fitted series, with intervals at ``level`` if native."""
+        if not hasattr(self, "n_series_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call fit(panel) first.")
+        if horizon < 1:
+            raise DataValidationError(f"horizon must be >= 1, got {horizon}.")
+        missing = [c for c in self.exogenous_ if future is None or c not in future.exog]
+        if missing:
+            raise DataValidationError(
+                f"{type(self).__name__} was fitted with exogenous columns {missing}; pass their "
+                "future values."
+            )
+        levels = list(level) if self.capabilities.intervals else []
+        return self._predict(horizon, future, levels)
+
+    def _fit(self, panel: Panel, deadline: float | None) -> None:
+        raise NotImplementedError
+
+    def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
+        raise NotImplementedError
+
+
+class LocalLearner(BaseLearner):
+    """One model per series, with a recorded fallback where a series cannot take it.
+
+    Subclasses implement ``_fit_series(y, X)`` returning the fitted state of one series
+    (``y`` has no NaN; ``X`` is ``(n, k)`` exogenous values or None) and
+    ``_predict_series(state, horizon, X_future, level)`` returning a :class:`SeriesForecast`.
+    A series shorter than :meth:`min_length`, or whose model raises, is fitted with the
+    first model of ``fallback_chain()`` that works; ``fallbacks_`` records which and why.
+    """
+
+    _deadline_every: ClassVar[int] = 16  # series between deadline checks
+
+    def fallback_chain(self) -> list[LocalLearner]:
+        """Learners tried, in order, where this one cannot fit a series."""
+        return []
+
+    def _fit(self, panel: Panel, deadline: float | None) -> None:
+        states: list[tuple[LocalLearner, Any]] = []
+        fallbacks: dict[int, tuple[str, str]] = {}
+        names = self.exogenous_
+        for i in range(panel.n_series):
+            if i % self._deadline_every == 0:
+                check_deadline(deadline)
+            lo, hi = panel.indptr[i], panel.indptr[i + 1]
+            raw = panel.target.values[lo:hi]
+            y = clean_series(raw)
+            X = np.column_stack([panel.exog[c][lo:hi][raw.size - y.size :] for c in names]) if names else None
+            learner, state, reason = self._fit_with_fallback(y, X)
+            if reason:
+                fallbacks[i] = (type(learner).__name__, reason)
+            states.append((learner, state))
+        self.states_ = states
+        self.fallbacks_ = fallbacks
+        if fallbacks:
+            logger.info("%s fell back on %d of %d series.", type(self).__name__, len(fallbacks), panel.n_series)
+
+    def _fit_with_fallback(self, y: np.ndarray, X: np.ndarray | None) -> tuple[LocalLearner, Any, str]:
+        reason = ""
+        for learner in [self, *self.fallback_chain()]:
+            if y.size < learner.min_length():
+                reason = reason or f"{y.size} points < {learner.min_length()} needed"
+                continue
+            try:
+                Xl = X if learner.capabilities.exogenous else None
+                return learner, learner._fit_series(y, Xl), reason
+            except Exception as exc:  # a failing series model falls back and is recorded
+                reason = reason or f"{type(exc).__name__}: {exc}"
+        raise DataValidationError(f"No learner could fit a series of {y.size} points ({reason}).")
+
+    def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
+        n = len(self.states_)
+        mean = np.empty((n, horizon))
+        bounds = {lv: (np.full((n, horizon), np.nan), np.full((n, horizon), np.nan)) for lv in level}
+        for i, (learner, state) in enumerate(self.states_):
+            X_future = None
+            if learner.capabilities.exogenous and self.exogenous_ and future is not None:
+                X_future = np.column_stack([future.exog[c][i] for c in self.exogenous_])
+            out = learner._predict_series(state, horizon, X_future, level)
+            mean[i] = out.mean
+            for lv, (lo, hi) in out.intervals.items():
+                bounds[lv][0][i], bounds[lv][1][i] = lo, hi
+        return Forecast(mean, bounds)
+
+    def _fit_series(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        raise NotImplementedError
+
+    def _predict_series(
+        self, state: Any, horizon: int, X_future: np.ndarray | None, level: list[float]
+    ) -> SeriesForecast:
+        raise NotImplementedError

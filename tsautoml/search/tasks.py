@@ -1,0 +1,119 @@
+"""Task objects: how a trial is built, cross-validated and scored, one class per task.
+
+The search loop only calls ``evaluate``; everything task-specific lives here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from tsautoml.data.grouped import Panel
+from tsautoml.exceptions import TrialTimeout
+from tsautoml.metrics import get_metric
+from tsautoml.metrics.base import ForecastMetric
+from tsautoml.models.base import BaseLearner, Forecast, Future
+from tsautoml.models.registry import build_learner
+from tsautoml.search.splitters import Fold
+from tsautoml.search.trial import Trial, TrialResult
+
+__all__ = ["ForecastTask", "future_of_rows"]
+
+
+def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
+    """The :class:`Future` of ``rows`` (``horizon`` consecutive rows per series) of ``panel``."""
+    n = len(rows) // horizon
+    exog = {c: v[rows].reshape(n, horizon) for c, v in panel.exog.items()}
+    return Future(panel.times[rows].reshape(n, horizon), exog)
+
+
+@dataclass(eq=False)
+class ForecastTask:
+    """Rolling-origin evaluation of forecasting trials on one panel.
+
+    Parameters
+    ----------
+    panel
+        The data.
+    horizon
+        Steps ahead.
+    folds
+        The validation windows (from :class:`~tsautoml.search.splitters.RollingOriginSplitter`).
+    metric
+        Primary metric name (see :mod:`tsautoml.metrics`).
+    learners
+        Learner classes by name.
+    context
+        Arguments every learner accepting them gets: ``season_length``, ``horizon``, ``seed``...
+
+    The out-of-fold forecasts of a trial (``TrialResult.oof``) follow ``oof_index``: the
+    validation rows of every fold, fold after fold.
+    """
+
+    panel: Panel
+    horizon: int
+    folds: list[Fold]
+    metric: str
+    learners: Mapping[str, type[BaseLearner]]
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.scorer: ForecastMetric = get_metric(self.metric, "forecast")
+        self.greater_is_better = self.scorer.greater_is_better
+        self.oof_index = np.concatenate([f.test_index for f in self.folds])
+        sizes = [len(f.test_index) for f in self.folds]
+        self.fold_offsets = np.concatenate([[0], np.cumsum(sizes)])
+
+    def make_learner(self, trial: Trial) -> BaseLearner:
+        """The unfitted learner of ``trial``."""
+        return build_learner(self.learners[trial.learner], trial.params, self.context)
+
+    def evaluate(self, trial: Trial, time_left: float | None) -> TrialResult:
+        """Fit and forecast every fold; score each window on the primary metric."""
+        start = time.monotonic()
+        deadline = None if time_left is None else start + time_left
+        try:
+            learner = self.make_learner(trial)
+            oof = np.full(len(self.oof_index), np.nan)
+            scores, fit_time, fallbacks = [], 0.0, 0
+            for k, fold in enumerate(self.folds):
+                tic = time.monotonic()
+                fitted, forecast = self.fit_fold(learner, fold, deadline)
+                fit_time += time.monotonic() - tic
+                oof[self.fold_offsets[k] : self.fold_offsets[k + 1]] = forecast.mean.ravel()
+                scores.append(self.score_fold(fold, forecast.mean.ravel()))
+                fallbacks = max(fallbacks, len(getattr(fitted, "fallbacks_", {})))
+        except TrialTimeout as exc:
+            return TrialResult.failed(trial, exc, time.monotonic() - start, status="timeout")
+        except Exception as exc:  # any learner error is recorded on the leaderboard
+            return TrialResult.failed(trial, exc, time.monotonic() - start)
+        bad = ~np.isfinite(oof)
+        duration = time.monotonic() - start
+        if bad.any():
+            error = ValueError(f"non-finite forecasts on {int(bad.sum())} of {bad.size} validation points")
+            return TrialResult.failed(trial, error, duration)
+        info = {"fallback_series": fallbacks}
+        return TrialResult(trial, "ok", scores, float(np.mean(scores)), fit_time, duration, oof=oof, info=info)
+
+    def fit_fold(self, learner: BaseLearner, fold: Fold, deadline: float | None) -> tuple[BaseLearner, Forecast]:
+        """A fresh clone of ``learner`` fitted on the fold's training rows, and its forecast."""
+        train = self.panel.take(fold.series, fold.train_index, np.diff(fold.train_indptr))
+        fitted = clone(learner).fit(train, deadline=deadline)
+        return fitted, fitted.predict(self.horizon, future_of_rows(self.panel, fold.test_index, self.horizon))
+
+    def score_fold(self, fold: Fold, forecast: np.ndarray) -> float:
+        """The primary metric of ``forecast`` (flat, the fold's validation rows) on ``fold``."""
+        y = self.panel.target.values
+        return self.scorer.score(
+            y[fold.test_index],
+            forecast,
+            fold.test_indptr,
+            y_train=y[fold.train_index],
+            train_indptr=fold.train_indptr,
+            season_length=self.context.get("season_length", 1),
+        )
