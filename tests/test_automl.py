@@ -8,11 +8,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from tsautoml.models.baselines import Naive
 
 import tsautoml
 from tsautoml import AutoML, ColumnSpec
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError
+from tsautoml.models.baselines import Naive
 from tsautoml.search.space import LearnerSpace
 from tsautoml.testing import make_panel
 

@@ -105,7 +105,10 @@ def test_deadline_in_the_past_raises() -> None:
         Naive().fit(panel, deadline=time.monotonic() - 1)
 
 
-@pytest.mark.parametrize("learner", [SeasonalNaive(season_length=0), WindowAverage(window_size=2.5)])  # type: ignore[arg-type]
+INVALID = [SeasonalNaive(season_length=0), WindowAverage(window_size=2.5)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("learner", INVALID, ids=repr)
 def test_invalid_parameters_raise_config_error(learner: _Baseline, panel: Panel) -> None:
     with pytest.raises(ConfigError, match="must be an integer >= 1"):
         learner.fit(panel)

@@ -57,7 +57,9 @@ def _intermittent(n: int, seed: int) -> np.ndarray:
     return rng.poisson(2.0, n) * (rng.random(n) < 0.3).astype(float)
 
 
-def _direct(model: Any, y: np.ndarray, h: int, level: list[int] | None, X: Any = None, X_future: Any = None) -> dict[str, np.ndarray]:
+def _direct(
+    model: Any, y: np.ndarray, h: int, level: list[int] | None, X: Any = None, X_future: Any = None
+) -> dict[str, np.ndarray]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = model.fit(y, X).predict(h, X=X_future, level=level)
@@ -76,7 +78,8 @@ def intermittent_panel() -> Panel:
 
 CASES = [
     (AutoETS(season_length=12), lambda: sf.AutoETS(season_length=12)),
-    (AutoETS(season_length=12, model="MAM", damped=True), lambda: sf.AutoETS(season_length=12, model="MAM", damped=True)),
+    (AutoETS(season_length=12, model="MAM", damped=True),
+     lambda: sf.AutoETS(season_length=12, model="MAM", damped=True)),
     (AutoTheta(season_length=12), lambda: sf.AutoTheta(season_length=12)),
     (AutoTheta(season_length=12, decomposition_type="additive"),
      lambda: sf.AutoTheta(season_length=12, decomposition_type="additive")),
@@ -85,8 +88,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("learner", "reference"), CASES, ids=lambda x: repr(x) if isinstance(x, LocalLearner) else "")
-def test_forecasts_and_intervals_equal_statsforecast(learner: LocalLearner, reference: Any, seasonal_panel: Panel) -> None:
+@pytest.mark.parametrize(("learner", "reference"), CASES, ids=[repr(c[0]) for c in CASES])
+def test_forecasts_and_intervals_equal_statsforecast(
+    learner: LocalLearner, reference: Any, seasonal_panel: Panel
+) -> None:
     forecast = learner.fit(seasonal_panel).predict(6, level=LEVELS)
     assert learner.fallbacks_ == {}
     for i in range(seasonal_panel.n_series):
@@ -103,7 +108,9 @@ def test_forecasts_and_intervals_equal_statsforecast(learner: LocalLearner, refe
      (TSB(alpha_d=0.2, alpha_p=0.05), lambda: sf.TSB(alpha_d=0.2, alpha_p=0.05))],
     ids=["Croston", "ADIDA", "IMAPA", "TSB"],
 )
-def test_intermittent_models_equal_statsforecast(learner: LocalLearner, reference: Any, intermittent_panel: Panel) -> None:
+def test_intermittent_models_equal_statsforecast(
+    learner: LocalLearner, reference: Any, intermittent_panel: Panel
+) -> None:
     forecast = learner.fit(intermittent_panel).predict(4, level=LEVELS)
     assert forecast.intervals == {} and learner.fallbacks_ == {}
     for i in range(intermittent_panel.n_series):
@@ -162,7 +169,8 @@ def test_intervals_contain_the_mean_where_statsforecast_misses_it() -> None:
     forecast = AutoTheta().fit(_panel({"a": y})).predict(4, level=LEVELS)
     lo80, hi80 = forecast.intervals[80.0]
     lo95, hi95 = forecast.intervals[95.0]
-    assert (lo95 <= lo80).all() and (lo80 <= forecast.mean).all() and (forecast.mean <= hi80).all() and (hi80 <= hi95).all()
+    assert (lo95 <= lo80).all() and (lo80 <= forecast.mean).all()
+    assert (forecast.mean <= hi80).all() and (hi80 <= hi95).all()
     np.testing.assert_allclose(hi95, np.maximum(raw["hi-95"], hi80))
 
 
@@ -264,7 +272,8 @@ def test_min_length_is_what_statsforecast_needs() -> None:
 @pytest.mark.parametrize(
     ("learner", "match"),
     [(AutoETS(model="ZZ"), "not an ETS model"), (AutoETS(model="ANN", damped=True), "needs a trend"),
-     (AutoETS(model="ANA"), "seasonal but season_length=1"), (AutoTheta(decomposition_type="mult"), "decomposition_type"),
+     (AutoETS(model="ANA"), "seasonal but season_length=1"),
+     (AutoTheta(decomposition_type="mult"), "decomposition_type"),
      (AutoCES(model="X"), "model='X'"), (AutoARIMA(season_length=0), "season_length"),
      (TSB(alpha_d=0.0), "alpha_d"), (AutoARIMA(approximation="yes"), "approximation")],  # type: ignore[arg-type]
     ids=repr,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -64,3 +65,13 @@ def test_a_trial_past_its_deadline_is_recorded_as_timed_out() -> None:
     panel = Panel.from_frame(make_panel(40, min_length=60, max_length=60, nan_fraction=0.0))
     result = _task(panel).evaluate(Trial(0, "AutoETS"), time_left=-1.0)
     assert result.status == "timeout" and "deadline" in result.error
+
+
+def test_a_trial_too_slow_for_its_fold_share_stops_early() -> None:
+    panel = Panel.from_frame(make_panel(600, min_length=120, max_length=120, nan_fraction=0.0))
+    warm = Panel.from_frame(make_panel(1, min_length=40, max_length=40, nan_fraction=0.0))
+    _task(warm).evaluate(Trial(0, "AutoETS"), None)  # compile statsforecast's numba code first
+    tic = time.monotonic()
+    result = _task(panel).evaluate(Trial(0, "AutoETS"), time_left=2.0)
+    assert result.status == "timeout" and "would need" in result.error
+    assert time.monotonic() - tic < 2.0 / 2  # gave up within the first fold's share

@@ -161,7 +161,7 @@ BROKEN = [
     (_FitReturnsNone(), "fit returned NoneType object, not self"),
     (_MutatesPanel(), "fit modified the panel it was given \\(\\['target'\\]\\)"),
     (_Nondeterministic(), "refitting the same object gives a different mean forecast"),
-    (_CachesByPanelIdentity(), "fitting on a panel cut by 3 points \\(look-ahead\\)"),
+    (_CachesByPanelIdentity(), "fitting on a panel cut by 3 points per series with Panel.take \\(look-ahead"),
     (_WrongHorizon(), "mean has shape \\(4, 4\\); expected \\(n_series, horizon\\) = \\(4, 3\\)"),
     (_DependsOnHorizon(), "predicting 2 steps instead of 3"),
     (_IntervalsMissTheMean(), "the 80.0 interval does not contain the mean"),

@@ -7,7 +7,6 @@ function here works on the flat time array of the grouped layout plus its ``indp
 from __future__ import annotations
 
 import functools
-
 import reprlib
 import warnings
 from collections import Counter

@@ -106,6 +106,34 @@ def clean_series(y: np.ndarray) -> np.ndarray:
     return y
 
 
+class _Pace:
+    """Deadline checks that also give up early when the pace so far cannot finish in time.
+
+    The pace is measured from the second check on, so one-off costs of the first series
+    (a worker compiling numba code) do not count.
+    """
+
+    def __init__(self, n_series: int, deadline: float | None) -> None:
+        self.n_series, self.deadline = n_series, deadline
+        self.first: tuple[int, float] | None = None
+
+    def check(self, done: int) -> None:
+        check_deadline(self.deadline)
+        if self.deadline is None or done == 0:
+            return
+        now = time.monotonic()
+        if self.first is None:
+            self.first = (done, now)
+            return
+        rate = (now - self.first[1]) / (done - self.first[0])
+        projected = now + rate * (self.n_series - done)
+        if projected > self.deadline:
+            raise TrialTimeout(
+                f"At {rate:.3g}s per series, {self.n_series} series would need {projected - now:.0f}s more, "
+                f"past the deadline ({self.deadline - now:.0f}s left)."
+            )
+
+
 class BaseLearner(BaseEstimator):
     """A forecasting learner: ``fit(panel)`` then ``predict(horizon, future, level)``.
 
@@ -165,7 +193,7 @@ class LocalLearner(BaseLearner):
     first model of ``fallback_chain()`` that works; ``fallbacks_`` records which and why.
     """
 
-    _deadline_every: ClassVar[int] = 16  # series between deadline checks
+    _deadline_every: ClassVar[int] = 1  # series between deadline checks
 
     def fallback_chain(self) -> list[LocalLearner]:
         """Learners tried, in order, where this one cannot fit a series."""
@@ -174,15 +202,16 @@ class LocalLearner(BaseLearner):
     def _fit(self, panel: Panel, deadline: float | None) -> None:
         states: list[tuple[LocalLearner, Any]] = []
         fallbacks: dict[int, tuple[str, str]] = {}
-        names = self.exogenous_
+        names, chain = self.exogenous_, [self, *self.fallback_chain()]
+        pace = _Pace(panel.n_series, deadline)
         for i in range(panel.n_series):
             if i % self._deadline_every == 0:
-                check_deadline(deadline)
+                pace.check(i)
             lo, hi = panel.indptr[i], panel.indptr[i + 1]
             raw = panel.target.values[lo:hi]
             y = clean_series(raw)
             X = np.column_stack([panel.exog[c][lo:hi][raw.size - y.size :] for c in names]) if names else None
-            learner, state, reason = self._fit_with_fallback(y, X)
+            learner, state, reason = self._fit_with_fallback(y, X, chain)
             if reason:
                 fallbacks[i] = (type(learner).__name__, reason)
             states.append((learner, state))
@@ -191,9 +220,11 @@ class LocalLearner(BaseLearner):
         if fallbacks:
             logger.info("%s fell back on %d of %d series.", type(self).__name__, len(fallbacks), panel.n_series)
 
-    def _fit_with_fallback(self, y: np.ndarray, X: np.ndarray | None) -> tuple[LocalLearner, Any, str]:
+    def _fit_with_fallback(
+        self, y: np.ndarray, X: np.ndarray | None, chain: list[LocalLearner]
+    ) -> tuple[LocalLearner, Any, str]:
         reason = ""
-        for learner in [self, *self.fallback_chain()]:
+        for learner in chain:
             if y.size < learner.min_length():
                 reason = reason or f"{y.size} points < {learner.min_length()} needed"
                 continue

@@ -82,8 +82,8 @@ class _Baseline(LocalLearner):
             if rows.size:
                 parts.append((rows, learner._table_of(target, rows)))
             if k > 0:  # the reason is the one the first learner gave, as LocalLearner records it
-                need = self.min_length()
-                fallbacks.update({int(r): (type(learner).__name__, f"{lengths[r]} points < {need} needed") for r in rows})
+                used, need = type(learner).__name__, self.min_length()
+                fallbacks.update({int(r): (used, f"{lengths[r]} points < {need} needed") for r in rows})
             todo = todo[~ok]
         if todo.size:
             raise DataValidationError(

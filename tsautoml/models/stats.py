@@ -11,7 +11,7 @@ statsforecast behaviours these adapters rely on or guard against (statsforecast 
 * AutoETS raises ``NotImplementedError("tiny datasets")`` unless a series has more than
   ``npars + 4`` points (7 for ``"ZZZ"``); it drops seasonality when a series is no longer than
   a season, rejects multiplicative components on non-positive data, and can fit a finite
-  point forecast with infinite intervals (values near 1e200).
+  point forecast with non-finite intervals (values near 1e200).
 * AutoTheta needs 4 points and 5 for its sigma estimate; it decomposes only series of at
   least two seasons and switches to additive decomposition on non-positive data.
 * AutoCES fails on 2-4 points with unrelated errors; it is seasonal only from two seasons.
@@ -29,7 +29,7 @@ statsforecast behaviours these adapters rely on or guard against (statsforecast 
 from __future__ import annotations
 
 import contextlib
-import logging
+import numbers
 import re
 import warnings
 from collections.abc import Iterator
@@ -57,7 +57,6 @@ __all__ = [
     "DecompositionType",
 ]
 
-logger = logging.getLogger(__name__)
 
 DecompositionType = Literal["multiplicative", "additive"]
 DECOMPOSITION_TYPES: tuple[str, ...] = get_args(DecompositionType)
@@ -129,7 +128,9 @@ class _StatsForecastLearner(LocalLearner):
         out = model.predict(1, X=X_next, level=probe)
         bad = sorted(k for k, v in out.items() if not np.isfinite(np.asarray(v, dtype=np.float64)).all())
         if bad:
-            raise DataValidationError(f"the fitted model's one-step forecast is not finite ({', '.join(bad)})")
+            raise DataValidationError(
+                f"the fitted model's one-step forecast is not finite ({', '.join(bad)})"
+            )
 
     def _predict_series(
         self, state: Any, horizon: int, X_future: np.ndarray | None, level: list[float]
@@ -222,10 +223,14 @@ class AutoARIMA(_StatsForecastLearner):
     def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
         for name in self.exogenous_:
             values = np.asarray(future.exog[name]) if future is not None else np.empty(0)
-            if values.shape != (self.n_series_, horizon) or not np.isfinite(values.astype(np.float64)).all():
+            try:
+                finite = bool(np.isfinite(values.astype(np.float64)).all())
+            except (TypeError, ValueError):
+                finite = False
+            if values.shape != (self.n_series_, horizon) or not finite:
                 raise DataValidationError(
-                    f"AutoARIMA needs finite future values of exogenous column {name!r} with shape "
-                    f"(n_series, horizon) = {(self.n_series_, horizon)}; got shape {values.shape}."
+                    f"AutoARIMA needs finite numeric future values of exogenous column {name!r} with "
+                    f"shape (n_series, horizon) = {(self.n_series_, horizon)}; got shape {values.shape}."
                 )
         return super()._predict(horizon, future, level)
 
@@ -281,7 +286,8 @@ class AutoETS(_StatsForecastLearner):
 
     def min_length(self) -> int:
         """More than ``npars + 4`` points for the simplest model allowed (7 for ``"ZZZ"``)."""
-        trend, season = self.model[1], self.model[2]
+        model = self.model if isinstance(self.model, str) and _ETS_MODEL.fullmatch(self.model) else "ZZZ"
+        trend, season = model[1], model[2]
         npars = 2 + 2 * (trend in "AM") + 2 * (season in "AM") + int(self.damped is True)
         return npars + 5
 
@@ -459,7 +465,7 @@ class TSB(_Intermittent):
     def _check_params(self) -> None:
         for name in ("alpha_d", "alpha_p"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) <= 1:
                 raise ConfigError(f"{name} must be a number in (0, 1], got {value!r}.")
 
     def _model(self) -> Any:

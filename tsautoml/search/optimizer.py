@@ -54,6 +54,7 @@ class TPEOptimizer:
 
     Examples
     --------
+    >>> from tsautoml.search.space import FloatRange
     >>> space = LearnerSpace("Ridge", 1.0, starts=({"alpha": 1.0},), domain={"alpha": FloatRange(0.1, 10, log=True)})
     >>> opt = TPEOptimizer([space], seed=0)
     >>> opt.tell_start("Ridge", {"alpha": 1.0}, loss=0.5)

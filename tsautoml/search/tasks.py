@@ -76,14 +76,13 @@ class ForecastTask:
     def evaluate(self, trial: Trial, time_left: float | None) -> TrialResult:
         """Fit and forecast every fold; score each window on the primary metric."""
         start = time.monotonic()
-        deadline = None if time_left is None else start + time_left
         try:
             learner = self.make_learner(trial)
             oof = np.full(len(self.oof_index), np.nan)
             scores, fit_time, fallbacks = [], 0.0, 0
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
-                fitted, forecast = self.fit_fold(learner, fold, deadline)
+                fitted, forecast = self.fit_fold(learner, fold, self._fold_deadline(start, time_left, k))
                 fit_time += time.monotonic() - tic
                 oof[self.fold_offsets[k] : self.fold_offsets[k + 1]] = forecast.mean.ravel()
                 scores.append(self.score_fold(fold, forecast.mean.ravel()))
@@ -99,6 +98,12 @@ class ForecastTask:
             return TrialResult.failed(trial, error, duration)
         info = {"fallback_series": fallbacks}
         return TrialResult(trial, "ok", scores, float(np.mean(scores)), fit_time, duration, oof=oof, info=info)
+
+    def _fold_deadline(self, start: float, time_left: float | None, k: int) -> float | None:
+        """Fold ``k`` must end within its share of the time: a trial too slow for all folds stops early."""
+        if time_left is None:
+            return None
+        return start + time_left * (k + 1) / len(self.folds)
 
     def fit_fold(self, learner: BaseLearner, fold: Fold, deadline: float | None) -> tuple[BaseLearner, Forecast]:
         """A fresh clone of ``learner`` fitted on the fold's training rows, and its forecast."""

@@ -120,7 +120,8 @@ def _check_unfitted(learner: BaseLearner, future: Future, level: list[float]) ->
     except NotFittedError:
         return
     except Exception as exc:
-        raise _fail(learner, f"predict before fit raised {type(exc).__name__}, not NotFittedError: {exc}") from exc
+        message = f"predict before fit raised {type(exc).__name__}, not NotFittedError: {exc}"
+        raise _fail(learner, message) from exc
     raise _fail(learner, "predict before fit returned forecasts; it must raise NotFittedError.")
 
 
@@ -134,7 +135,10 @@ def _check_fit(learner: BaseLearner, panel: Panel, future: Future, level: list[f
     if joblib.hash(learner.get_params(deep=True)) != params:
         raise _fail(learner, f"fit changed constructor parameters: now {learner.get_params()}.")
     after = _panel_arrays(panel)
-    changed = [name for name in before if not np.array_equal(before[name], after[name], equal_nan=_nan_ok(after[name]))]
+    changed = [
+        name for name in before
+        if not np.array_equal(before[name], after[name], equal_nan=_nan_ok(after[name]))
+    ]
     if changed:
         raise _fail(learner, f"fit modified the panel it was given ({changed}).")
     return learner.predict(future.horizon, future, level)
@@ -156,24 +160,28 @@ def _check_forecast(
     """Shapes, finite means, and declared intervals that contain the mean and nest."""
     mean = np.asarray(forecast.mean)
     if mean.shape != (n_series, horizon):
-        raise _fail(learner, f"mean has shape {mean.shape}; expected (n_series, horizon) = {(n_series, horizon)}.")
+        expected_shape = (n_series, horizon)
+        raise _fail(learner, f"mean has shape {mean.shape}; expected (n_series, horizon) = {expected_shape}.")
     if not np.isfinite(mean).all():
         rows = np.flatnonzero(~np.isfinite(mean).all(axis=1))
         raise _fail(learner, f"mean forecasts of series at positions {rows.tolist()[:5]} are not finite.")
     expected = set(level) if learner.capabilities.intervals else set()
     if set(forecast.intervals) != expected:
-        raise _fail(learner, f"intervals at levels {sorted(forecast.intervals)}; expected {sorted(expected)}.")
+        got = sorted(forecast.intervals)
+        raise _fail(learner, f"intervals at levels {got}; expected {sorted(expected)}.")
     fell_back = np.zeros(n_series, dtype=bool)
     fell_back[list(getattr(learner, "fallbacks_", {}))] = True
     inner_lo, inner_hi = mean, mean
     for lv in sorted(expected):
         lo, hi = (np.asarray(b, dtype=np.float64) for b in forecast.intervals[lv])
         if lo.shape != mean.shape or hi.shape != mean.shape:
-            raise _fail(learner, f"the {lv} interval has shapes {lo.shape}, {hi.shape}; expected {mean.shape}.")
+            shapes = f"{lo.shape}, {hi.shape}"
+            raise _fail(learner, f"the {lv} interval has shapes {shapes}; expected {mean.shape}.")
         known = np.asarray(np.isfinite(lo).all(axis=1) & np.isfinite(hi).all(axis=1), dtype=bool)
         if not (known | fell_back).all():
             rows = np.flatnonzero(~(known | fell_back))
-            raise _fail(learner, f"the {lv} interval is not finite for series {rows.tolist()[:5]}, which did not fall back.")
+            series = rows.tolist()[:5]
+            raise _fail(learner, f"the {lv} interval is not finite for series {series}, which did not fall back.")
         tol = 1e-6 * np.maximum(1.0, np.abs(mean))
         outside = known[:, None] & ((lo > inner_lo + tol) | (hi < inner_hi - tol))
         if outside.any():
@@ -185,7 +193,9 @@ def _check_forecast(
         inner_lo, inner_hi = np.where(known[:, None], lo, inner_lo), np.where(known[:, None], hi, inner_hi)
 
 
-def _check_same(learner: BaseLearner, expected: Forecast, got: Forecast, what: str, exact: bool = False) -> None:
+def _check_same(
+    learner: BaseLearner, expected: Forecast, got: Forecast, what: str, exact: bool = False
+) -> None:
     """``got`` equals ``expected`` (exactly, or up to float noise)."""
     pairs = [("mean", expected.mean, got.mean)]
     for lv, (lo, hi) in expected.intervals.items():
@@ -206,7 +216,7 @@ def _check_refits(
     h = future.horizon
     refit = _run(learner, "refitting", lambda: learner.fit(panel).predict(h, future, level))
     _check_same(learner, forecast, refit, "refitting the same object")
-    cloned = _run(learner, "clone + fit", lambda: clone(learner).fit(panel).predict(h, future, level))
+    cloned = _run(learner, "clone + fit", partial(_fit_predict, learner, panel, future, level))
     _check_same(learner, forecast, cloned, "a clone fitted on the same panel")
     copy = _run(learner, "a pickle round trip", partial(_pickle_round_trip, learner))
     unpickled = _run(learner, "predicting after a pickle round trip", partial(copy.predict, h, future, level))
@@ -218,32 +228,40 @@ def _pickle_round_trip(learner: BaseLearner) -> BaseLearner:
     return copy
 
 
-def _check_horizon_prefix(learner: BaseLearner, future: Future, level: list[float], forecast: Forecast) -> None:
+def _check_horizon_prefix(
+    learner: BaseLearner, future: Future, level: list[float], forecast: Forecast
+) -> None:
     """The first steps of a forecast do not depend on how many steps are asked."""
     h = future.horizon - 1
     if h < 1:
         return
     short = Future(future.times[:, :h], {k: v[:, :h] for k, v in future.exog.items()})
     got = _run(learner, f"predicting {h} steps", partial(learner.predict, h, short, level))
-    _check_same(learner, Forecast(forecast.mean[:, :h]), Forecast(got.mean), f"predicting {h} steps instead of {h + 1}")
+    what = f"predicting {h} steps instead of {h + 1}"
+    _check_same(learner, Forecast(forecast.mean[:, :h]), Forecast(got.mean), what)
 
 
-def _check_future_exog(learner: BaseLearner, future: Future, level: list[float], forecast: Forecast) -> None:
+def _check_future_exog(
+    learner: BaseLearner, future: Future, level: list[float], forecast: Forecast
+) -> None:
     """Steps <= j ignore future exogenous values after j; a non-exogenous learner ignores them all."""
     names = [k for k, v in future.exog.items() if v.dtype.kind in "biuf"]
     if not names:
         return
     h = future.horizon
+    what = "predicting with other future exogenous values"
     if not learner.capabilities.exogenous:
         changed = Future(future.times, {**future.exog, **{k: _perturb(future.exog[k], 0) for k in names}})
-        got = _run(learner, "predicting with other future exogenous values", partial(learner.predict, h, changed, level))
+        got = _run(learner, what, partial(learner.predict, h, changed, level))
         _check_same(learner, forecast, got, "changing future exogenous values (it declares exogenous=False)")
         return
     for j in range(1, h):
         changed = Future(future.times, {**future.exog, **{k: _perturb(future.exog[k], j) for k in names}})
-        got = _run(learner, "predicting with other future exogenous values", partial(learner.predict, h, changed, level))
-        _check_same(learner, Forecast(forecast.mean[:, :j]), Forecast(got.mean[:, :j]),
-                    f"changing future exogenous values after step {j} (look-ahead) at steps <= {j}")
+        got = _run(learner, what, partial(learner.predict, h, changed, level))
+        _check_same(
+            learner, Forecast(forecast.mean[:, :j]), Forecast(got.mean[:, :j]),
+            f"changing future exogenous values after step {j} (look-ahead) at steps <= {j}",
+        )
 
 
 def _perturb(values: np.ndarray, start: int) -> np.ndarray:
@@ -268,11 +286,18 @@ def _check_truncation(learner: BaseLearner, panel: Panel, horizon: int, level: l
     if not fresh.ids.equals(cut.ids) or not np.array_equal(fresh.indptr, cut.indptr):
         raise ConfigError("check_learner could not rebuild the cut panel in the same series order.")
     future = _future(cut, horizon, None)
-    on_cut = _run(learner, "fitting on the cut panel", lambda: clone(learner).fit(cut).predict(horizon, future, level))
-    on_fresh = _run(learner, "fitting on the rebuilt panel",
-                    lambda: clone(learner).fit(fresh).predict(horizon, future, level))
-    _check_same(learner, on_fresh, on_cut,
-                f"fitting on a panel cut by {horizon} points (look-ahead) instead of one built without them")
+    on_cut = _run(learner, "fitting on a cut panel", partial(_fit_predict, learner, cut, future, level))
+    on_fresh = _run(learner, "fitting on a rebuilt panel", partial(_fit_predict, learner, fresh, future, level))
+    what = (
+        f"fitting on a panel cut by {horizon} points per series with Panel.take (look-ahead: it differs "
+        "from a panel built without them)"
+    )
+    _check_same(learner, on_fresh, on_cut, what)
+
+
+def _fit_predict(learner: BaseLearner, panel: Panel, future: Future, level: list[float]) -> Forecast:
+    """A clone of ``learner`` fitted on ``panel``, forecasting ``future``."""
+    return clone(learner).fit(panel).predict(future.horizon, future, level)
 
 
 def _rebuild(panel: Panel, rows: np.ndarray) -> Panel:
