@@ -52,6 +52,8 @@ class AutoML:
         Trials to evaluate at most.
     exit_score
         Stop the search once a trial reaches this score.
+    patience
+        Stop the search after this many trials in a row without a better score.
     allowed_models, blocked_models
         Model names to restrict the search to / to leave out (see ``FORECAST_LEARNERS``).
     group_by
@@ -92,6 +94,7 @@ class AutoML:
         time_budget: float | None = None,
         max_trials: int | None = None,
         exit_score: float | None = None,
+        patience: int | None = None,
         allowed_models: Sequence[str] | None = None,
         blocked_models: Sequence[str] | None = None,
         group_by: Sequence[str] | None = None,
@@ -110,6 +113,7 @@ class AutoML:
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.exit_score = exit_score
+        self.patience = patience
         self.allowed_models = allowed_models
         self.blocked_models = blocked_models
         self.group_by = group_by
@@ -198,7 +202,7 @@ class AutoML:
             logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
         return ForecastSettings(
             horizon=int(self.horizon),
-            budget=Budget(time_s=time_budget, max_trials=self.max_trials, exit_score=self.exit_score),
+            budget=Budget(time_budget, self.max_trials, self.exit_score, self.patience),
             metric=metric,
             season_length=self.season_length,
             freq=self.freq,
