@@ -241,3 +241,13 @@ def test_series_too_short_to_validate_get_the_panel_choice():
     assert any("too short to validate" in str(w.message) for w in caught)
     fc = model.predict()
     assert fc.loc[fc["unique_id"] == "tiny", "forecast"].notna().all()
+
+
+def test_group_by_also_tries_one_lightgbm_per_group():
+    df = make_panel(4, min_length=60, max_length=60, nan_fraction=0.0)
+    df["store"] = np.where(df["unique_id"].isin(["10", "A"]), "north", "south")
+    model = _fit(df, columns=ColumnSpec(id_cols=("store", "unique_id")), group_by=["store"],
+                 allowed_models=["Naive", "LightGBM"], max_trials=3)
+    board = model.leaderboard()
+    gbm = board[board["model"] == "LightGBM"]
+    assert gbm["params"].str.contains('"per_group": true').any() and (gbm["status"] == "ok").all()

@@ -107,10 +107,11 @@ class Forecaster:
                 UserWarning,
                 stacklevel=3,
             )
+        self._units(panel)  # checks group_by before the search
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
         context = {
             "season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
-            "seed": s.seed, "n_jobs": 1,
+            "seed": s.seed, "n_jobs": 1, "group_by": tuple(s.group_by or ()),
         }
         return ForecastTask(panel, s.horizon, splitter.split(panel.indptr), s.metric, learners, context)
 
@@ -125,6 +126,7 @@ class Forecaster:
             nonnegative=bool((observed >= 0).all()),
             intermittent=bool((zeros >= 0.3).mean() >= 0.1),
             has_exogenous=bool(panel.exog),
+            has_groups=bool(self.settings.group_by),
         )
         spaces = [sp for sp in forecast_spaces(ctx) if sp.learner in task.learners]
         if not spaces:

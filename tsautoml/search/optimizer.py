@@ -89,8 +89,8 @@ class TPEOptimizer:
         if learner not in self.spaces:
             return
         self._update_best(learner, loss)
-        dists = self.distributions[learner]
-        tuned = {p: v for p, v in params.items() if p in dists}
+        dists = {p: d for p, d in self.distributions[learner].items() if p in params}
+        tuned = {p: params[p] for p in dists}
         state = optuna.trial.TrialState.COMPLETE if math.isfinite(loss) else optuna.trial.TrialState.FAIL
         with _quiet_optuna():
             self.studies[learner].add_trial(
