@@ -16,7 +16,7 @@ from sklearn.base import clone
 from tsautoml.backends.base import Backend, Failure
 from tsautoml.config import Budget, CVConfig
 from tsautoml.data.columns import ColumnSpec
-from tsautoml.data.grouped import Panel, concat_ranges
+from tsautoml.data.grouped import Panel
 from tsautoml.data.validation import series_labels, shorten
 from tsautoml.ensemble.conformal import ConformalIntervals, series_scale
 from tsautoml.ensemble.selection import OOFLayout, Selection, candidate_pool, combine
@@ -229,7 +229,7 @@ class Forecaster:
             return
         name = next(n for n in _FALLBACK_LEARNERS if n in FORECAST_LEARNERS)
         trial = Trial(-1, name, {})
-        learner = task.make_learner(trial).fit(panel.take(orphans, _rows(panel, orphans), panel.target.lengths[orphans]))
+        learner = task.make_learner(trial).fit(panel.select(orphans))
         self.components_.append(_Component(trial, orphans, learner))
         column = np.zeros((panel.n_series, 1))
         column[orphans] = 1.0
@@ -336,12 +336,8 @@ class Forecaster:
 def _refit_one(job: tuple[Trial, np.ndarray, BaseLearner], panel: Panel, time_left: float | None) -> BaseLearner:
     _, series, learner = job
     deadline = None if time_left is None else time.monotonic() + time_left
-    sub = panel if series.size == panel.n_series else panel.take(series, _rows(panel, series), panel.target.lengths[series])
+    sub = panel if series.size == panel.n_series else panel.select(series)
     return clone(learner).fit(sub, deadline=deadline)
-
-
-def _rows(panel: Panel, series: np.ndarray) -> np.ndarray:
-    return concat_ranges(panel.indptr[:-1][series], panel.target.lengths[series])
 
 
 def _levels(level: Sequence[float] | None, quantiles: Sequence[float] | None) -> list[float]:

@@ -205,3 +205,13 @@ def test_take_rows_and_concat_ranges() -> None:
 def test_invalid_indptr(indptr: list[int], match: str) -> None:
     with pytest.raises(DataValidationError, match=match):
         GroupedArray(np.arange(4.0), np.array(indptr, dtype=np.int64))
+
+
+def test_select_keeps_whole_series_in_the_given_order() -> None:
+    df = pd.DataFrame({"unique_id": ["a", "a", "b", "c", "c", "c"], "ds": [1, 2, 1, 1, 2, 3],
+                       "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "price": [9, 8, 7, 6, 5, 4]})
+    sub = Panel.from_frame(df).select(np.array([2, 0]))
+    assert sub.ids["unique_id"].tolist() == ["c", "a"]
+    assert sub.target.values.tolist() == [4.0, 5.0, 6.0, 1.0, 2.0]
+    assert sub.indptr.tolist() == [0, 3, 5] and sub.exog["price"].tolist() == [6, 5, 4, 9, 8]
+    assert sub.times.tolist() == [1, 2, 3, 1, 2]

@@ -215,6 +215,11 @@ class Panel:
             filled=self.filled.iloc[:0],
         )
 
+    def select(self, series: np.ndarray) -> Panel:
+        """The whole of the series at positions ``series``, in that order."""
+        lengths = self.target.lengths[series]
+        return self.take(series, concat_ranges(self.indptr[:-1][series], lengths), lengths)
+
     def _fill_gaps(self, positions: np.ndarray, fill: FillPolicy) -> Panel:
         lengths = self.target.lengths
         full = positions[self.indptr[1:] - 1] + 1  # grid length from first to last time

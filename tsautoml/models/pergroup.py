@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from tsautoml.data.grouped import Panel, concat_ranges
+from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import ConfigError
 from tsautoml.models.base import BaseLearner, Capabilities, Forecast, Future
 
@@ -45,12 +45,10 @@ class PerGroup(BaseLearner):
                 f"{list(panel.ids.columns)}."
             )
         codes, _ = pd.MultiIndex.from_frame(panel.ids[list(self.group_by)]).factorize()
-        lengths = panel.target.lengths
         self.groups_: list[tuple[np.ndarray, BaseLearner]] = []
         for code in range(int(codes.max()) + 1):
             series = np.flatnonzero(codes == code)
-            part = panel.take(series, concat_ranges(panel.indptr[:-1][series], lengths[series]), lengths[series])
-            self.groups_.append((series, clone(self.learner).fit(part, deadline=deadline)))
+            self.groups_.append((series, clone(self.learner).fit(panel.select(series), deadline=deadline)))
         self.exogenous_ = sorted({c for _, model in self.groups_ for c in model.exogenous_})
 
     def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
