@@ -107,7 +107,7 @@ class Forecaster:
                 UserWarning,
                 stacklevel=3,
             )
-        self._units(panel)  # checks group_by before the search
+        self._units_of_series, self.unit_name_ = self._units(panel)  # checks group_by before the search
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
         context = {
             "season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
@@ -142,7 +142,7 @@ class Forecaster:
             raise DataValidationError(f"Every trial failed, so there is no model to return: {errors}")
         layout = OOFLayout.from_folds(task.folds, task.horizon)
         self.scale_ = series_scale(panel.target.values, panel.indptr, panel.freq.season_length)
-        units, self.unit_name_, self.unit_labels_ = self._units(panel)
+        units = self._units_of_series
         y = panel.target.values[task.oof_index]
         row_scale = self.scale_[layout.series]
         pool = candidate_pool(board)
@@ -156,22 +156,22 @@ class Forecaster:
         candidates = [(best, single), *scored]
         chosen_result, chosen = min(candidates, key=lambda c: (board.loss(c[0].score), c[0].trial.number))
         self.selection_ = chosen.name
-        self._layout, self._units_of_series = layout, units
+        self._layout = layout
         logger.info("Chose %s (%s %.4g).", chosen.name, task.metric, chosen_result.score)
         return chosen
 
-    def _units(self, panel: Panel) -> tuple[np.ndarray, str, pd.DataFrame]:
+    def _units(self, panel: Panel) -> tuple[np.ndarray, str]:
         group_by = self.settings.group_by
         if not group_by:
-            return np.arange(panel.n_series), "series", panel.ids
+            return np.arange(panel.n_series), "series"
         missing = [c for c in group_by if c not in panel.ids.columns]
         if missing:
             raise ConfigError(
                 f"group_by columns {missing} are not id columns; the id columns are "
                 f"{list(panel.ids.columns)}. Pass them as columns=ColumnSpec(id_cols=...)."
             )
-        codes, labels = pd.MultiIndex.from_frame(panel.ids[group_by]).factorize()
-        return codes.astype(np.int64), "+".join(group_by), labels.to_frame(index=False)
+        codes, _ = pd.MultiIndex.from_frame(panel.ids[group_by]).factorize()
+        return codes.astype(np.int64), "+".join(group_by)
 
     def _score_selection(self, task: ForecastTask, selection: Selection, number: int) -> TrialResult:
         scores = [
@@ -267,8 +267,7 @@ class Forecaster:
         mean = np.zeros((n, h))
         native = {lv: (np.full((n, h), np.nan), np.full((n, h), np.nan)) for lv in levels}
         for m, comp in enumerate(self.components_):
-            sub = Future(future.times[comp.series], {c: v[comp.series] for c, v in future.exog.items()})
-            forecast = comp.learner.predict(h, sub, levels)
+            forecast = comp.learner.predict(h, future.take(comp.series), levels)
             w = self.weights_[comp.series, m]
             mean[comp.series] += w[:, None] * forecast.mean
             alone = comp.series[w == 1.0]

@@ -69,6 +69,10 @@ class Future:
         """Steps ahead."""
         return int(self.times.shape[1])
 
+    def take(self, series: np.ndarray) -> Future:
+        """The horizon of the series at positions ``series``."""
+        return Future(self.times[series], {c: v[series] for c, v in self.exog.items()})
+
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Forecast:

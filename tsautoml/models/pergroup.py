@@ -54,8 +54,5 @@ class PerGroup(BaseLearner):
     def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
         mean = np.empty((self.n_series_, horizon))
         for series, model in self.groups_:
-            part = None
-            if future is not None:
-                part = Future(future.times[series], {c: v[series] for c, v in future.exog.items()})
-            mean[series] = model.predict(horizon, part).mean
+            mean[series] = model.predict(horizon, None if future is None else future.take(series)).mean
         return Forecast(mean)
