@@ -58,3 +58,21 @@ def test_cli_fit_and_predict_round_trip(tmp_path: Path, capsys: pytest.CaptureFi
 def test_cli_reports_bad_settings_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--horizon", "0"]) == 2
     assert "horizon" in capsys.readouterr().err
+
+
+def test_cli_fits_and_predicts_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame.rename(columns={"target": "species"})
+    data, model_dir, rows, out = tmp_path / "iris.csv", tmp_path / "model", tmp_path / "rows.csv", tmp_path / "p.csv"
+    frame.to_csv(data, index=False)
+    frame.drop(columns="species").head(5).to_csv(rows, index=False)
+    args = ["fit", str(data), str(model_dir), "--task", "classification", "--target", "species", "--budget", "5"]
+    assert main([*args, "--n-jobs", "1"]) == 0
+    assert "class_balance" in capsys.readouterr().out
+    assert main(["predict", str(model_dir), str(out), "--data", str(rows)]) == 0
+    predictions = pd.read_csv(out)
+    assert list(predictions.columns) == ["prediction", "proba-0", "proba-1", "proba-2"]
+    assert predictions["prediction"].tolist() == [0] * 5
+    assert main(["fit", str(data), str(model_dir), "--task", "regression"]) == 2
+    assert "needs --target" in capsys.readouterr().err

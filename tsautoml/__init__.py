@@ -3,7 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from tsautoml.automl import AutoML, load
-from tsautoml.config import Budget, CVConfig
+from tsautoml.config import Budget, CVConfig, TabularCV
 from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel
 from tsautoml.datasets import load_demand
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLError
@@ -44,6 +44,7 @@ __all__ = [
     "RollingOriginSplitter",
     "RollingQuantile",
     "SeasonalRollingMean",
+    "TabularCV",
     "TsAutoMLError",
     "__version__",
     "load",

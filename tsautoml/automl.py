@@ -9,15 +9,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 from tsautoml.backends.local import LocalBackend
-from tsautoml.config import Budget, CVConfig
+from tsautoml.config import Budget, CVConfig, TabularCV
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.exceptions import ConfigError, NotFittedError
 from tsautoml.forecaster import Forecaster, ForecastSettings
 from tsautoml.io.persistence import load_object, save_object
-from tsautoml.metrics import FORECAST_METRICS
+from tsautoml.metrics import CLASSIFICATION_METRIC_NAMES, FORECAST_METRICS, REGRESSION_METRIC_NAMES
+from tsautoml.tabular import Featurization, TabularModel, TabularSettings
 
 __all__ = ["TASKS", "AutoML", "load"]
 
@@ -25,7 +28,9 @@ logger = logging.getLogger(__name__)
 
 TaskName = Literal["forecasting", "classification", "regression"]
 TASKS: tuple[str, ...] = get_args(TaskName)
-DEFAULT_TIME_BUDGET = 300.0
+DEFAULT_TIME_BUDGET = {"forecasting": 300.0, "classification": 60.0, "regression": 60.0}
+DEFAULT_METRIC = {"forecasting": "mase", "classification": "accuracy", "regression": "r2_score"}
+_TABULAR_METRICS = {"classification": CLASSIFICATION_METRIC_NAMES, "regression": REGRESSION_METRIC_NAMES}
 _POINT_METRICS = ("mase", "smape", "mape", "mae", "rmse", "nrmse", "nmae", "wape")
 
 
@@ -35,7 +40,8 @@ class AutoML:
     Parameters
     ----------
     task
-        ``"forecasting"`` (classification and regression share this API).
+        ``"forecasting"``, ``"classification"`` or ``"regression"``: one search loop, budget
+        and leaderboard for all three.
     horizon
         Steps to forecast (forecasting).
     season_length
@@ -43,11 +49,15 @@ class AutoML:
     freq
         pandas alias or integer step; inferred when None.
     metric
-        Primary metric (forecasting: ``"mase"`` by default; also smape, mape, mae, rmse,
-        nrmse, nmae, wape).
+        Primary metric. Forecasting: ``"mase"`` by default; also smape, mape, mae, rmse,
+        nrmse, nmae, wape. Classification: ``"accuracy"`` by default; also AUC_weighted,
+        average_precision_score_weighted, norm_macro_recall, precision_score_weighted,
+        f1_score_weighted, log_loss. Regression: ``"r2_score"`` by default; also
+        spearman_correlation, normalized_root_mean_squared_error,
+        normalized_mean_absolute_error.
     time_budget
         Seconds for the whole ``fit`` (search, selection and refit). When neither this nor
-        ``max_trials`` is given, 300 s.
+        ``max_trials`` is given: 300 s for forecasting, 60 s for classification/regression.
     max_trials
         Trials to evaluate at most.
     exit_score
@@ -55,14 +65,23 @@ class AutoML:
     patience
         Stop the search after this many trials in a row without a better score.
     allowed_models, blocked_models
-        Model names to restrict the search to / to leave out (see ``FORECAST_LEARNERS``).
+        Model names to restrict the search to / to leave out (forecasting: ``FORECAST_LEARNERS``;
+        tables: LightGBM, HistGradientBoosting, RandomForest, ExtraTrees, KNeighbors, and
+        LogisticRegression or Ridge/ElasticNet).
     group_by
         Id columns whose groups share one model choice (e.g. ``["store"]``); default: each
         series chooses its own blend.
     columns
         Column names (default ``unique_id``, ``ds``, ``y``; several id columns allowed).
     cv
-        Validation scheme (rolling-origin windows).
+        Validation scheme: :class:`CVConfig` (forecasting, rolling-origin windows) or
+        :class:`TabularCV` (k-fold, stratified for classification, or a holdout fraction;
+        default: 5-fold, or a 10% holdout on large tables). Explicit validation data go to
+        ``fit(X, y, X_val=..., y_val=...)``.
+    featurization
+        Tables: ``"auto"`` (type inference, imputation, encodings, dates, text), ``"off"``
+        (numeric columns as they are), ``{column: kind}`` to pin kinds (numeric, boolean,
+        categorical, datetime, text, drop), or your own scikit-learn transformer.
     holidays
         Country code for holiday features of the gradient-boosting and linear models.
     seed
@@ -81,6 +100,11 @@ class AutoML:
     ['unique_id', 'ds', 'forecast']
     >>> len(model.predict(level=[80]))
     21
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> clf = AutoML("classification", max_trials=2, n_jobs=1, progress=False).fit(X, y)
+    >>> clf.predict_proba(X.head(2)).shape
+    (2, 3)
     """
 
     def __init__(
@@ -99,8 +123,9 @@ class AutoML:
         blocked_models: Sequence[str] | None = None,
         group_by: Sequence[str] | None = None,
         columns: ColumnSpec | None = None,
-        cv: CVConfig | None = None,
+        cv: CVConfig | TabularCV | None = None,
         holidays: str | None = None,
+        featurization: Featurization = "auto",
         seed: int = 0,
         n_jobs: int = -1,
         progress: bool = True,
@@ -120,14 +145,29 @@ class AutoML:
         self.columns = columns
         self.cv = cv
         self.holidays = holidays
+        self.featurization = featurization
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
 
-    def fit(self, df: pd.DataFrame) -> AutoML:
-        """Search, select and refit on ``df`` (long format for forecasting)."""
-        settings = self._forecast_settings()
-        self.model_ = Forecaster(settings, LocalBackend(self.n_jobs)).fit(df)
+    def fit(
+        self, X: Any, y: Any = None, *, target: str | None = None, X_val: Any = None, y_val: Any = None
+    ) -> AutoML:
+        """Search, select and refit.
+
+        Forecasting: ``fit(df)`` with ``df`` in long format. Classification / regression:
+        ``fit(X, y)`` or ``fit(df, target="column")``, optionally with explicit validation
+        data ``X_val, y_val`` (the final model is refitted on both).
+        """
+        self._check_task()
+        backend = LocalBackend(self.n_jobs)
+        if self.task == "forecasting":
+            if y is not None or target is not None or X_val is not None:
+                raise ConfigError("Forecasting takes one long-format frame: fit(df); y, target and X_val are for tables.")
+            self.model_: Forecaster | TabularModel = Forecaster(self._forecast_settings(), backend).fit(X)
+        else:
+            model = TabularModel(self._tabular_settings(), backend)
+            self.model_ = model.fit(X, y, target=target, X_val=X_val, y_val=y_val)
         return self
 
     def predict(
@@ -135,13 +175,44 @@ class AutoML:
         X_future: pd.DataFrame | None = None,
         level: Sequence[float] | None = None,
         quantiles: Sequence[float] | None = None,
-    ) -> pd.DataFrame:
-        """Forecasts: id column(s), time, ``forecast`` and ``forecast-lo-<level>``/``-hi-<level>``.
+    ) -> pd.DataFrame | np.ndarray:
+        """Forecasts, or class labels / values for the rows of a table.
 
-        ``X_future`` gives the known-future exogenous values for the horizon; ``quantiles``
-        (e.g. ``[0.1, 0.5, 0.9]``) adds ``forecast-q-<percent>`` columns instead of intervals.
+        Forecasting returns a frame: id column(s), time, ``forecast`` and
+        ``forecast-lo-<level>``/``-hi-<level>``; ``X_future`` gives the known-future
+        exogenous values for the horizon; ``quantiles`` (e.g. ``[0.1, 0.5, 0.9]``) adds
+        ``forecast-q-<percent>`` columns instead of intervals. Tables: ``predict(X)``.
         """
-        return self._fitted().predict(X_future, level, quantiles)
+        model = self._fitted()
+        if isinstance(model, TabularModel):
+            if X_future is None or level is not None or quantiles is not None:
+                raise ConfigError("For a table, call predict(X) with the rows to predict (no level or quantiles).")
+            return model.predict(X_future)
+        return model.predict(X_future, level, quantiles)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities of the rows of ``X``, one column per class in ``classes_`` order."""
+        return self._tabular("predict_proba").predict_proba(X)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The class labels (classification), in the column order of :meth:`predict_proba`."""
+        return self._tabular("classes_").classes_
+
+    def score(self, X: Any, y: Any) -> float:
+        """The primary metric of the predictions for ``X`` against ``y`` (tables)."""
+        return self._tabular("score").score(X, y)
+
+    def guardrails(self) -> pd.DataFrame:
+        """The data guardrails of a table: guardrail, status (passed/done/alerted), message, columns."""
+        return self._tabular("guardrails").guardrails()
+
+    def pipeline(self) -> Pipeline:
+        """The fitted scikit-learn Pipeline (featurizer, then model or ensemble) of a table.
+
+        It pickles and predicts on its own, without tsautoml's search code.
+        """
+        return self._tabular("pipeline").pipeline_
 
     def leaderboard(self) -> pd.DataFrame:
         """Every trial and combination: rank, model, parameters, metric per window and mean, times, status."""
@@ -149,28 +220,32 @@ class AutoML:
 
     def model_wins(self) -> pd.DataFrame:
         """How many series each chosen model serves (largest weight), and how many fell back."""
-        return self._fitted().model_wins()
+        return self._forecaster("model_wins").model_wins()
 
     def fallbacks(self) -> pd.DataFrame:
         """Series where a chosen model could not be fitted, what replaced it and why."""
-        return self._fitted().fallbacks()
+        return self._forecaster("fallbacks").fallbacks()
 
     def save(self, path: str | Path) -> Path:
         """Write ``model.pkl`` and ``manifest.json`` into the folder ``path``."""
         model = self._fitted()
-        manifest = {
-            "task": self.task,
-            "settings": {k: v for k, v in self.get_settings().items() if k != "columns"},
-            "schema": {
+        settings = {k: v for k, v in self.get_settings().items() if k not in ("columns", "featurization")}
+        manifest = {"task": self.task, "settings": settings, "metric": model.settings.metric}
+        if isinstance(model, Forecaster):
+            manifest["schema"] = {
                 **asdict(model.columns_),
                 "exogenous": model.exogenous_,
                 "freq": model.freq_.alias if model.freq_.alias is not None else model.freq_.step,
                 "season_length": model.freq_.season_length,
                 "n_series": len(model.ids_),
-            },
-            "metric": model.settings.metric,
-            "selection": model.selection_,
-        }
+            }
+            manifest["selection"] = model.selection_
+        else:
+            manifest["schema"] = {
+                "columns": {str(name): p.kind for name, p in model.profiles_.items()},
+                "classes": None if self.task == "regression" else model.classes_.tolist(),
+            }
+            manifest["selection"] = model.chosen_
         return save_object(self, path, manifest)
 
     def get_settings(self) -> dict[str, Any]:
@@ -178,38 +253,80 @@ class AutoML:
         names = inspect.signature(type(self).__init__).parameters
         return {n: getattr(self, n) for n in names if n != "self"}
 
-    def _fitted(self) -> Forecaster:
+    def _fitted(self) -> Forecaster | TabularModel:
         if not hasattr(self, "model_"):
-            raise NotFittedError("This AutoML is not fitted yet: call fit(df) first.")
+            what = "fit(df)" if self.task == "forecasting" else "fit(X, y)"
+            raise NotFittedError(f"This AutoML is not fitted yet: call {what} first.")
         return self.model_
 
-    def _forecast_settings(self) -> ForecastSettings:
+    def _tabular(self, method: str) -> TabularModel:
+        model = self._fitted()
+        if not isinstance(model, TabularModel):
+            raise ConfigError(f"{method} is for classification and regression, not task={self.task!r}.")
+        return model
+
+    def _forecaster(self, method: str) -> Forecaster:
+        model = self._fitted()
+        if not isinstance(model, Forecaster):
+            raise ConfigError(f"{method} is for forecasting, not task={self.task!r}.")
+        return model
+
+    def _check_task(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"task={self.task!r} is not one of {list(TASKS)}.")
-        if self.task != "forecasting":
-            raise ConfigError(
-                f"task={self.task!r} is not available in this version of tsautoml; use task='forecasting'."
-            )
+
+    def _budget(self) -> Budget:
+        time_budget = self.time_budget
+        if time_budget is None and self.max_trials is None:
+            time_budget = DEFAULT_TIME_BUDGET[self.task]
+            logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
+        return Budget(time_budget, self.max_trials, self.exit_score, self.patience)
+
+    def _models(self) -> dict[str, list[str] | None]:
+        return {
+            "allowed_models": None if self.allowed_models is None else list(self.allowed_models),
+            "blocked_models": None if self.blocked_models is None else list(self.blocked_models),
+        }
+
+    def _tabular_settings(self) -> TabularSettings:
+        task: Literal["classification", "regression"] = "classification" if self.task == "classification" else "regression"
+        metric = self.metric or DEFAULT_METRIC[task]
+        if metric not in _TABULAR_METRICS[task]:
+            raise ConfigError(f"metric={metric!r} is not a {task} metric; choose one of {list(_TABULAR_METRICS[task])}.")
+        if self.cv is not None and not isinstance(self.cv, TabularCV):
+            raise ConfigError(f"cv for task={task!r} is a TabularCV(n_folds=..., holdout=...); got {self.cv!r}.")
+        ignored = [n for n in ("horizon", "season_length", "freq", "group_by", "columns", "holidays") if getattr(self, n) is not None]
+        if ignored:
+            raise ConfigError(f"{ignored} are forecasting settings; leave them unset for task={task!r}.")
+        return TabularSettings(
+            task=task,
+            budget=self._budget(),
+            metric=metric,
+            cv=self.cv,
+            featurization=self.featurization,
+            **self._models(),
+            seed=self.seed,
+            progress=self.progress,
+        )
+
+    def _forecast_settings(self) -> ForecastSettings:
         if self.horizon is None or int(self.horizon) != self.horizon or self.horizon < 1:
             raise ConfigError(f"Forecasting needs horizon, a positive number of steps; got {self.horizon!r}.")
-        metric = self.metric or "mase"
+        metric = self.metric or DEFAULT_METRIC["forecasting"]
         if metric not in _POINT_METRICS:
             known = [m for m in FORECAST_METRICS if m in _POINT_METRICS]
             raise ConfigError(f"metric={metric!r} is not a point-forecast metric; choose one of {known}.")
-        time_budget = self.time_budget
-        if time_budget is None and self.max_trials is None:
-            time_budget = DEFAULT_TIME_BUDGET
-            logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
+        if self.cv is not None and not isinstance(self.cv, CVConfig):
+            raise ConfigError(f"cv for forecasting is a CVConfig(n_windows=..., step=...); got {self.cv!r}.")
         return ForecastSettings(
             horizon=int(self.horizon),
-            budget=Budget(time_budget, self.max_trials, self.exit_score, self.patience),
+            budget=self._budget(),
             metric=metric,
             season_length=self.season_length,
             freq=self.freq,
             columns=self.columns or ColumnSpec(),
             cv=self.cv or CVConfig(),
-            allowed_models=None if self.allowed_models is None else list(self.allowed_models),
-            blocked_models=None if self.blocked_models is None else list(self.blocked_models),
+            **self._models(),
             group_by=None if self.group_by is None else list(self.group_by),
             holidays=self.holidays,
             seed=self.seed,

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tsautoml.automl import AutoML, load
+from tsautoml.automl import TASKS, AutoML, load
 from tsautoml.data import ColumnSpec
 from tsautoml.datasets import load_demand
-from tsautoml.exceptions import TsAutoMLError
+from tsautoml.exceptions import ConfigError, TsAutoMLError
+from tsautoml.forecaster import Forecaster
 from tsautoml.metrics import get_metric
 from tsautoml.plotting import plot_forecast
 
@@ -34,7 +35,9 @@ def _demo(args: argparse.Namespace) -> None:
                    holidays="US", seed=args.seed, n_jobs=args.n_jobs, progress=True)
     tic = time.monotonic()
     model.fit(train)
-    print(f"\nFit in {time.monotonic() - tic:.1f} s ({model.model_.stop_reason_}); chose {model.model_.selection_}.")
+    forecaster = model.model_
+    assert isinstance(forecaster, Forecaster)  # task="forecasting" above
+    print(f"\nFit in {time.monotonic() - tic:.1f} s ({forecaster.stop_reason_}); chose {forecaster.selection_}.")
     board = model.leaderboard()
     shown = ["rank", "model", "mase", "fit_time", "status"]
     with pd.option_context("display.width", 120, "display.max_colwidth", 40):
@@ -70,11 +73,23 @@ def _report_holdout(train: pd.DataFrame, test: pd.DataFrame, forecast: pd.DataFr
 
 def _fit(args: argparse.Namespace) -> None:
     df = pd.read_csv(args.data)
+    if args.task != "forecasting":
+        if args.target is None:
+            raise ConfigError(f"--task {args.task} needs --target, the column to predict.")
+        model = AutoML(task=args.task, time_budget=args.budget, metric=args.metric, n_jobs=args.n_jobs)
+        model.fit(df, target=args.target)
+        print(model.guardrails()[["guardrail", "status", "message"]].to_string(index=False))
+        print(model.leaderboard().head(args.top).to_string(index=False))
+        print(f"Saved to {model.save(args.model)}")
+        return
+    if args.horizon is None:
+        raise ConfigError("Forecasting needs --horizon, the number of steps to forecast.")
     columns = ColumnSpec(id_cols=tuple(args.id_cols), time_col=args.time_col, target_col=args.target_col)
     if not np.issubdtype(df[args.time_col].dtype, np.number):
         df[args.time_col] = pd.to_datetime(df[args.time_col])
     model = AutoML(task="forecasting", horizon=args.horizon, time_budget=args.budget, columns=columns,
-                   season_length=args.season_length, holidays=args.holidays, n_jobs=args.n_jobs)
+                   season_length=args.season_length, holidays=args.holidays, metric=args.metric,
+                   n_jobs=args.n_jobs)
     model.fit(df)
     print(model.leaderboard().head(args.top).to_string(index=False))
     print(f"Saved to {model.save(args.model)}")
@@ -82,13 +97,25 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _predict(args: argparse.Namespace) -> None:
     model = load(args.model)
+    if model.task != "forecasting":
+        if args.future is None:
+            raise ConfigError("A classification or regression model needs --data, the CSV of rows to predict.")
+        rows = pd.read_csv(args.future)
+        out = pd.DataFrame({"prediction": model.predict(rows)})
+        if model.task == "classification":
+            for label, column in zip(model.classes_, model.predict_proba(rows).T, strict=True):
+                out[f"proba-{label}"] = column
+        out.to_csv(args.output, index=False)
+        print(f"{len(out):,} predictions written to {args.output}")
+        return
     X_future = None
     if args.future is not None:
         X_future = pd.read_csv(args.future)
-        time_col = model.model_.columns_.time_col
+        time_col = (model.columns or ColumnSpec()).time_col
         if not np.issubdtype(X_future[time_col].dtype, np.number):
             X_future[time_col] = pd.to_datetime(X_future[time_col])
     forecast = model.predict(X_future=X_future, level=args.level)
+    assert isinstance(forecast, pd.DataFrame)  # forecasting returns a frame
     forecast.to_csv(args.output, index=False)
     print(f"{len(forecast):,} forecast rows written to {args.output}")
 
@@ -101,21 +128,25 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--budget", type=float, default=45, help="time budget of the fit in seconds (default 45)")
     demo.add_argument("--output", default="tsautoml_demo_forecast.png", help="PNG file for the forecast plot")
     demo.set_defaults(run=_demo)
-    fit = commands.add_parser("fit", help="fit on a long-format CSV and save the model")
-    fit.add_argument("data", help="CSV with id column(s), time, target and any exogenous columns")
+    fit = commands.add_parser("fit", help="fit on a CSV (long format for forecasting) and save the model")
+    fit.add_argument("data", help="CSV: id column(s), time, target and exogenous columns; or a table")
     fit.add_argument("model", help="folder to save the model in")
-    fit.add_argument("--horizon", type=int, required=True)
-    fit.add_argument("--budget", type=float, default=300, help="time budget in seconds (default 300)")
+    fit.add_argument("--task", choices=TASKS, default="forecasting")
+    fit.add_argument("--target", default=None, help="column to predict (classification, regression)")
+    fit.add_argument("--metric", default=None, help="primary metric (default per task)")
+    fit.add_argument("--horizon", type=int, default=None, help="steps to forecast (forecasting)")
+    fit.add_argument("--budget", type=float, default=None, help="time budget in seconds (default per task)")
     fit.add_argument("--id-cols", nargs="+", default=["unique_id"])
     fit.add_argument("--time-col", default="ds")
     fit.add_argument("--target-col", default="y")
     fit.add_argument("--season-length", type=int, default=None)
     fit.add_argument("--holidays", default=None, help="country code for holiday features, e.g. US")
     fit.set_defaults(run=_fit)
-    predict = commands.add_parser("predict", help="forecast with a saved model and write a CSV")
+    predict = commands.add_parser("predict", help="forecast or predict with a saved model and write a CSV")
     predict.add_argument("model", help="folder written by fit")
-    predict.add_argument("output", help="CSV file for the forecasts")
-    predict.add_argument("--future", default=None, help="CSV of future exogenous values")
+    predict.add_argument("output", help="CSV file for the forecasts or predictions")
+    predict.add_argument("--future", "--data", dest="future", default=None,
+                         help="CSV of future exogenous values (forecasting) or of rows to predict (tables)")
     predict.add_argument("--level", type=float, nargs="*", default=[80, 95])
     predict.set_defaults(run=_predict)
     for sub in (demo, fit):

@@ -1,4 +1,4 @@
-"""Settings grouped in frozen dataclasses: the search budget and the validation scheme."""
+"""Settings grouped in frozen dataclasses: the search budget and the validation schemes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tsautoml.exceptions import ConfigError
 
-__all__ = ["Budget", "CVConfig"]
+__all__ = ["Budget", "CVConfig", "TabularCV"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +77,35 @@ class CVConfig:
             raise ConfigError(f"n_windows must be >= 1, got {self.n_windows}.")
         if self.step is not None and self.step < 1:
             raise ConfigError(f"step must be >= 1, got {self.step}.")
+
+
+@dataclass(frozen=True, slots=True)
+class TabularCV:
+    """Validation of classification and regression trials.
+
+    Parameters
+    ----------
+    n_folds
+        k of k-fold cross-validation (stratified for classification).
+    holdout
+        Fraction of the rows held out once instead of k folds (stratified for classification).
+        Explicit validation data passed to ``fit`` takes precedence over both.
+
+    With ``AutoML(cv=None)`` the scheme follows the table's size, as FLAML does: 5-fold
+    cross-validation up to a million cells (rows x columns) and 100,000 rows, a 10% holdout
+    beyond.
+
+    Examples
+    --------
+    >>> TabularCV(holdout=0.2).holdout
+    0.2
+    """
+
+    n_folds: int = 5
+    holdout: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.n_folds < 2:
+            raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}.")
+        if self.holdout is not None and not 0.0 < self.holdout < 1.0:
+            raise ConfigError(f"holdout must be a fraction in (0, 1), got {self.holdout}.")

@@ -22,6 +22,7 @@ class QuadraticTask:
 
     metric: str = "mae"
     greater_is_better: bool = False
+    split_name: str = "window"
     sleep: float = 0.0
     seen: list[str] = field(default_factory=list)
 

@@ -157,3 +157,19 @@ def test_step_defaults_to_horizon() -> None:
 def test_invalid_parameters(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         RollingOriginSplitter(**kwargs)
+
+
+def test_table_folds_are_stratified_disjoint_and_cover_every_row() -> None:
+    from tsautoml.search.splitters import table_folds
+
+    y = np.array(["a"] * 80 + ["b"] * 20)
+    folds = table_folds(100, y=y, n_folds=5, seed=3)
+    covered = np.sort(np.concatenate([f.test_index for f in folds]))
+    np.testing.assert_array_equal(covered, np.arange(100))
+    for f in folds:
+        assert np.intersect1d(f.train_index, f.test_index).size == 0
+        assert (y[f.test_index] == "b").sum() == 4  # 20% of every fold
+    holdout = table_folds(100, y=y, holdout=0.25, seed=3)[0]
+    assert holdout.test_index.size == 25 and (y[holdout.test_index] == "b").sum() == 5
+    rare = np.array(["a"] * 99 + ["b"])  # one row of b: no stratification possible, still 5 folds
+    assert len(table_folds(100, y=rare, n_folds=5)) == 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from tsautoml.exceptions import ConfigError
 from tsautoml.models.base import BaseLearner
@@ -23,6 +23,8 @@ from tsautoml.models.stats import (
 )
 
 __all__ = ["FORECAST_LEARNERS", "build_learner", "select_learners"]
+
+L = TypeVar("L")
 
 FORECAST_LEARNERS: dict[str, type[BaseLearner]] = {
     "Naive": Naive,
@@ -56,10 +58,10 @@ def build_learner(cls: type[BaseLearner], params: Mapping[str, Any], context: Ma
 
 
 def select_learners(
-    available: Mapping[str, type[BaseLearner]],
+    available: Mapping[str, L],
     allowed: list[str] | None,
     blocked: list[str] | None,
-) -> dict[str, type[BaseLearner]]:
+) -> dict[str, L]:
     """The learners left after ``allowed`` / ``blocked``; unknown names raise a clear error."""
     for option, names in (("allowed_models", allowed), ("blocked_models", blocked)):
         unknown = sorted(set(names or ()) - set(available))

@@ -39,6 +39,7 @@ class Task(Protocol):
 
     metric: str
     greater_is_better: bool
+    split_name: str  # what a validation split is called on the leaderboard: "window", "fold"
 
     def evaluate(self, trial: Trial, time_left: float | None) -> TrialResult:
         """Score ``trial`` by cross-validation within ``time_left`` seconds (None: no limit)."""
@@ -65,7 +66,7 @@ def run_search(
     on_result: Callable[[TrialResult], None] | None = None,
 ) -> SearchResult:
     """Search ``spaces`` for ``task`` under ``budget``; see the module docstring."""
-    board = Leaderboard(task.metric, task.greater_is_better)
+    board = Leaderboard(task.metric, task.greater_is_better, task.split_name)
     clock = SearchClock(budget, task.greater_is_better)
     optimizer = TPEOptimizer(spaces, seed)
     starts = [(s.learner, params) for s in sorted(spaces, key=lambda s: s.cost) for params in s.starts]

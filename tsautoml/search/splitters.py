@@ -1,17 +1,19 @@
-"""Rolling-origin cross-validation over the grouped layout."""
+"""Rolling-origin cross-validation over the grouped layout, and k-fold / holdout splits of tables."""
 
 from __future__ import annotations
 
 import reprlib
+import warnings
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from tsautoml.data.grouped import concat_ranges, offsets
 from tsautoml.exceptions import ConfigError
 
-__all__ = ["SHORT_SERIES_POLICIES", "Fold", "RollingOriginSplitter", "ShortSeriesPolicy"]
+__all__ = ["SHORT_SERIES_POLICIES", "Fold", "RollingOriginSplitter", "ShortSeriesPolicy", "TableFold", "table_folds"]
 
 ShortSeriesPolicy = Literal["fewer_windows", "exclude", "raise"]
 SHORT_SERIES_POLICIES: tuple[str, ...] = get_args(ShortSeriesPolicy)
@@ -151,3 +153,52 @@ class RollingOriginSplitter:
                 )
             )
         return folds
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class TableFold:
+    """One validation fold of a table: training and validation row positions."""
+
+    number: int
+    train_index: np.ndarray
+    test_index: np.ndarray
+
+
+def table_folds(
+    n_rows: int,
+    *,
+    y: np.ndarray | None = None,
+    n_folds: int = 5,
+    holdout: float | None = None,
+    n_validation: int | None = None,
+    seed: int = 0,
+) -> list[TableFold]:
+    """k folds, one holdout, or the explicit validation rows of a table.
+
+    ``y`` (class labels) makes the folds stratified. ``n_validation`` means the last
+    ``n_validation`` of ``n_rows`` rows are the user's validation data: one fold that trains
+    on the rest. Classes too rare to stratify fall back to plain shuffled splits.
+
+    Examples
+    --------
+    >>> [f.test_index.size for f in table_folds(10, n_folds=5)]
+    [2, 2, 2, 2, 2]
+    >>> table_folds(10, holdout=0.3)[0].test_index.size
+    3
+    >>> table_folds(10, n_validation=4)[0].test_index.tolist()
+    [6, 7, 8, 9]
+    """
+    rows = np.arange(n_rows)
+    if n_validation is not None:
+        return [TableFold(0, rows[: n_rows - n_validation], rows[n_rows - n_validation :])]
+    stratify = y if y is not None and np.unique(y, return_counts=True)[1].min() >= 2 else None
+    if holdout is not None:
+        train, test = train_test_split(rows, test_size=holdout, random_state=seed, stratify=stratify)
+        return [TableFold(0, np.sort(train), np.sort(test))]
+    splitter = KFold(n_folds, shuffle=True, random_state=seed)
+    if stratify is not None:
+        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # rare classes: reported by the rows_per_class guardrail
+        splits = list(splitter.split(rows, stratify))
+    return [TableFold(k, train, test) for k, (train, test) in enumerate(splits)]

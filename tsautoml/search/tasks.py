@@ -1,4 +1,4 @@
-"""Task objects: how a trial is built, cross-validated and scored, one class per task.
+"""Task objects: how a trial is built, cross-validated and scored, one class per kind of task.
 
 The search loop only calls ``evaluate``; everything task-specific lives here.
 """
@@ -16,14 +16,15 @@ from sklearn.base import clone
 from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import TrialTimeout
 from tsautoml.metrics import get_metric
-from tsautoml.metrics.base import ForecastMetric
+from tsautoml.metrics.base import ForecastMetric, TabularMetric
 from tsautoml.models.base import BaseLearner, Forecast, Future
 from tsautoml.models.pergroup import PerGroup
 from tsautoml.models.registry import build_learner
-from tsautoml.search.splitters import Fold
+from tsautoml.models.tabular import TabularLearnerSpec, TabularTaskName, fit_within
+from tsautoml.search.splitters import Fold, TableFold
 from tsautoml.search.trial import Trial, TrialResult
 
-__all__ = ["ForecastTask", "future_of_rows"]
+__all__ = ["ForecastTask", "TabularTask", "future_of_rows"]
 
 
 def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
@@ -31,6 +32,11 @@ def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
     n = len(rows) // horizon
     exog = {c: v[rows].reshape(n, horizon) for c, v in panel.exog.items()}
     return Future(panel.times[rows].reshape(n, horizon), exog)
+
+
+def _fold_deadline(start: float, time_left: float | None, k: int, n_folds: int) -> float | None:
+    """Fold ``k`` must end within its share of the time: a trial too slow for all folds stops early."""
+    return None if time_left is None else start + time_left * (k + 1) / n_folds
 
 
 @dataclass(eq=False)
@@ -65,6 +71,7 @@ class ForecastTask:
 
     def __post_init__(self) -> None:
         self.scorer: ForecastMetric = get_metric(self.metric, "forecast")
+        self.split_name = "window"
         self.greater_is_better = self.scorer.greater_is_better
         self.oof_index = np.concatenate([f.test_index for f in self.folds])
         sizes = [len(f.test_index) for f in self.folds]
@@ -86,7 +93,7 @@ class ForecastTask:
             scores, fit_time, fallbacks = [], 0.0, 0
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
-                fitted, forecast = self.fit_fold(learner, fold, self._fold_deadline(start, time_left, k))
+                fitted, forecast = self.fit_fold(learner, fold, _fold_deadline(start, time_left, k, len(self.folds)))
                 fit_time += time.monotonic() - tic
                 oof[self.fold_offsets[k] : self.fold_offsets[k + 1]] = forecast.mean.ravel()
                 scores.append(self.score_fold(fold, forecast.mean.ravel()))
@@ -102,12 +109,6 @@ class ForecastTask:
             return TrialResult.failed(trial, error, duration)
         info = {"fallback_series": fallbacks}
         return TrialResult(trial, "ok", scores, float(np.mean(scores)), fit_time, duration, oof=oof, info=info)
-
-    def _fold_deadline(self, start: float, time_left: float | None, k: int) -> float | None:
-        """Fold ``k`` must end within its share of the time: a trial too slow for all folds stops early."""
-        if time_left is None:
-            return None
-        return start + time_left * (k + 1) / len(self.folds)
 
     def fit_fold(self, learner: BaseLearner, fold: Fold, deadline: float | None) -> tuple[BaseLearner, Forecast]:
         """A fresh clone of ``learner`` fitted on the fold's training rows, and its forecast."""
@@ -126,3 +127,96 @@ class ForecastTask:
             train_indptr=fold.train_indptr,
             season_length=self.context.get("season_length", 1),
         )
+
+
+@dataclass(eq=False)
+class TabularTask:
+    """k-fold or holdout evaluation of classification / regression trials on featurized folds.
+
+    Parameters
+    ----------
+    task
+        ``"classification"`` or ``"regression"``.
+    y
+        Targets of every row (class labels as given, or numbers).
+    folds
+        The validation folds (from :func:`~tsautoml.search.splitters.table_folds`).
+    features
+        Per featurization flavor, per fold: the featurized training and validation rows,
+        each featurizer fitted on that fold's training rows only.
+    metric
+        Primary metric name (see :mod:`tsautoml.metrics`).
+    learners
+        Learner specs by name; each reads the features of its flavor, or the only flavor
+        there is (custom or no featurization).
+    seed
+        Seed of every learner.
+
+    Out-of-fold predictions (``TrialResult.oof``) follow ``oof_index``, fold after fold:
+    class probabilities ``(n, n_classes)`` in ``classes`` order, or values.
+    """
+
+    task: TabularTaskName
+    y: np.ndarray
+    folds: list[TableFold]
+    features: Mapping[str, list[tuple[np.ndarray, np.ndarray]]]
+    metric: str
+    learners: Mapping[str, TabularLearnerSpec]
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.scorer: TabularMetric = get_metric(self.metric, self.task)
+        self.split_name = "fold"
+        self.greater_is_better = self.scorer.greater_is_better
+        self.classes = np.unique(self.y) if self.task == "classification" else None
+        self.oof_index = np.concatenate([f.test_index for f in self.folds])
+        self.fold_offsets = np.concatenate([[0], np.cumsum([f.test_index.size for f in self.folds])])
+
+    def flavor(self, learner: str) -> str:
+        """The features ``learner`` reads."""
+        wanted = self.learners[learner].flavor
+        return wanted if wanted in self.features else next(iter(self.features))
+
+    def evaluate(self, trial: Trial, time_left: float | None) -> TrialResult:
+        """Fit and predict every fold; score each on the primary metric."""
+        start = time.monotonic()
+        try:
+            spec, matrices = self.learners[trial.learner], self.features[self.flavor(trial.learner)]
+            oof, scores, fit_time = self._empty_oof(), [], 0.0
+            for k, fold in enumerate(self.folds):
+                tic = time.monotonic()
+                deadline = _fold_deadline(start, time_left, k, len(self.folds))
+                estimator = fit_within(spec.make(trial.params, self.seed), matrices[k][0], self.y[fold.train_index], deadline)
+                pred = self.predict(estimator, matrices[k][1])
+                fit_time += time.monotonic() - tic
+                oof[self.fold_offsets[k] : self.fold_offsets[k + 1]] = pred
+                scores.append(self.score_fold(fold, pred))
+        except TrialTimeout as exc:
+            return TrialResult.failed(trial, exc, time.monotonic() - start, status="timeout")
+        except Exception as exc:  # any learner error is recorded on the leaderboard
+            return TrialResult.failed(trial, exc, time.monotonic() - start)
+        duration = time.monotonic() - start
+        if not np.isfinite(oof).all():
+            error = ValueError(f"non-finite predictions on {int((~np.isfinite(oof)).sum())} validation values")
+            return TrialResult.failed(trial, error, duration)
+        return TrialResult(trial, "ok", scores, float(np.mean(scores)), fit_time, duration, oof=oof)
+
+    def _empty_oof(self) -> np.ndarray:
+        shape = (self.oof_index.size,) if self.classes is None else (self.oof_index.size, self.classes.size)
+        return np.full(shape, np.nan)
+
+    def predict(self, estimator: Any, X: np.ndarray) -> np.ndarray:
+        """Values, or probabilities with one column per class of the task (0 for a class the fold lacked)."""
+        if self.classes is None:
+            return np.asarray(estimator.predict(X), dtype=np.float64)
+        proba = np.zeros((X.shape[0], self.classes.size))
+        proba[:, np.searchsorted(self.classes, estimator.classes_)] = estimator.predict_proba(X)
+        return proba
+
+    def score_fold(self, fold: TableFold, pred: np.ndarray) -> float:
+        """The primary metric of ``pred`` (the fold's validation rows)."""
+        return self.score(self.y[fold.test_index], pred)
+
+    def score(self, y: np.ndarray, pred: np.ndarray) -> float:
+        """The primary metric of predictions ``pred`` (probabilities or values) of targets ``y``."""
+        return self.scorer.score(y, pred, labels=self.classes)

@@ -69,9 +69,10 @@ class Leaderboard:
     [[1, 'AutoETS', 0.8], [2, 'Naive', 1.1]]
     """
 
-    def __init__(self, metric: str, greater_is_better: bool) -> None:
+    def __init__(self, metric: str, greater_is_better: bool, split_name: str = "window") -> None:
         self.metric = metric
         self.greater_is_better = greater_is_better
+        self.split_name = split_name
         self.results: list[TrialResult] = []
 
     def __len__(self) -> int:
@@ -101,7 +102,7 @@ class Leaderboard:
         return done[0] if done else None
 
     def to_frame(self) -> pd.DataFrame:
-        """rank, trial, model, params, the metric per window and its mean, times, status, error."""
+        """rank, trial, model, params, the metric per window (or fold) and its mean, times, status, error."""
         ranked = self.ok() + [r for r in self.results if r.status != "ok"]
         n_windows = max((len(r.window_scores) for r in ranked), default=0)
         rows = []
@@ -113,7 +114,7 @@ class Leaderboard:
                 "params": json.dumps(r.trial.params, sort_keys=True, default=str),
             }
             for w in range(n_windows):
-                row[f"{self.metric}_window{w}"] = r.window_scores[w] if w < len(r.window_scores) else np.nan
+                row[f"{self.metric}_{self.split_name}{w}"] = r.window_scores[w] if w < len(r.window_scores) else np.nan
             row[self.metric] = r.score
             row.update(fit_time=r.fit_time, duration=r.duration, status=r.status, error=r.error)
             rows.append(row)

@@ -1,0 +1,361 @@
+"""The classification / regression facade: guardrails, featurized folds, search, ensembles, one pipeline.
+
+``fit`` reads as its steps: check the table, run the data guardrails, split it (k-fold,
+holdout or the user's validation rows), featurize every fold (the featurizer is fitted on
+the fold's training rows only), search the learners with the shared loop, score a greedy
+and a stacked ensemble on the same folds, and refit the winner on every row as one
+scikit-learn :class:`~sklearn.pipeline.Pipeline` (featurizer, then model or ensemble).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal, TypeAlias, cast
+
+import numpy as np
+import pandas as pd
+from sklearn.base import TransformerMixin, clone
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from tsautoml.backends.base import Backend, Failure
+from tsautoml.config import Budget, TabularCV
+from tsautoml.data.table import Table, as_frame, check_table
+from tsautoml.ensemble.selection import candidate_pool
+from tsautoml.ensemble.stacking import StackedEnsemble, make_meta, meta_features
+from tsautoml.ensemble.voting import WeightedEnsemble, caruana_weights, cross_fitted, selection_loss
+from tsautoml.exceptions import TsAutoMLError
+from tsautoml.features.tabular import (
+    ColumnKind,
+    Flavor,
+    Guardrail,
+    TabularFeaturizer,
+    TargetType,
+    check_guardrails,
+    guardrails_frame,
+    profile_columns,
+)
+from tsautoml.features.tabular.passthrough import NumericPassthrough
+from tsautoml.metrics import get_metric
+from tsautoml.models.registry import select_learners
+from tsautoml.models.tabular import (
+    TabularLearnerSpec,
+    TabularTaskName,
+    fit_within,
+    tabular_learners,
+)
+from tsautoml.search.loop import run_search
+from tsautoml.search.space import TabularContext, tabular_spaces
+from tsautoml.search.splitters import TableFold, table_folds
+from tsautoml.search.tasks import TabularTask
+from tsautoml.search.trial import Trial, TrialResult
+
+__all__ = ["Featurization", "TabularModel", "TabularSettings"]
+
+logger = logging.getLogger(__name__)
+
+#: ``"auto"``, ``"off"`` (numeric columns as they are), ``{column: kind}`` to pin column
+#: kinds, or your own scikit-learn transformer (cloned and fitted inside every fold).
+Featurization: TypeAlias = Literal["auto", "off"] | Mapping[str, ColumnKind] | TransformerMixin
+_SEARCH_SHARE = 0.8  # of the time budget; the rest is for the ensembles and the refit
+_LARGE_CELLS, _LARGE_ROWS, _LARGE_HOLDOUT = 1_000_000, 100_000, 0.1
+_IMBALANCE = 0.2  # smallest class under 20% of the largest: imbalanced
+_CROSS_FIT_GROUPS = 5  # a single validation fold is cut in parts to score ensembles honestly
+_FALLBACK_REFITS = 3
+
+
+@dataclass(frozen=True)
+class TabularSettings:
+    """Everything the tabular facade needs besides the data (built by :class:`~tsautoml.AutoML`)."""
+
+    task: TabularTaskName
+    budget: Budget
+    metric: str
+    cv: TabularCV | None = None
+    featurization: Featurization = "auto"
+    allowed_models: list[str] | None = None
+    blocked_models: list[str] | None = None
+    seed: int = 0
+    progress: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class _Choice:
+    """A way to predict: its leaderboard entry, member trials, and weights or a meta-model."""
+
+    result: TrialResult
+    members: list[TrialResult]
+    weights: np.ndarray
+    meta: Any = None
+
+
+class TabularModel:
+    """Search classification or regression pipelines; used through ``AutoML(task="classification")``."""
+
+    def __init__(self, settings: TabularSettings, backend: Backend) -> None:
+        self.settings = settings
+        self.backend = backend
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None, *, target: str | None = None, X_val: Any = None, y_val: Any = None) -> TabularModel:
+        """Search, ensemble and refit on the table (plus the explicit validation rows, if given)."""
+        start = time.monotonic()
+        s = self.settings
+        table = check_table(X, y, task=s.task, target=target, X_val=X_val, y_val=y_val)
+        folds = self._folds(table)
+        self._check_data(table, folds)
+        task = self._task(table, folds)
+        budget = s.budget
+        if budget.time_s is not None:
+            search_time = max(budget.time_s * _SEARCH_SHARE - (time.monotonic() - start), 0.1 * budget.time_s)
+            budget = replace(budget, time_s=search_time)
+        spaces = [sp for sp in tabular_spaces(self._context(table)) if sp.learner in task.learners]
+        self.search_ = run_search(task, spaces, budget, self.backend, seed=s.seed, progress=s.progress)
+        self.board_ = self.search_.leaderboard
+        choice = self._select(task)
+        self.pipeline_ = self._refit(table, task, choice)
+        self.columns_ = list(table.X.columns)
+        self.elapsed_ = time.monotonic() - start
+        logger.info("Fitted %s in %.1fs.", self.chosen_, self.elapsed_)
+        return self
+
+    def _folds(self, table: Table) -> list[TableFold]:
+        s, n_rows = self.settings, len(table.X)
+        stratify = table.y if s.task == "classification" else None
+        if table.n_validation is not None:
+            return table_folds(n_rows, n_validation=table.n_validation)
+        cv = s.cv
+        if cv is None:
+            large = n_rows * table.X.shape[1] > _LARGE_CELLS or n_rows > _LARGE_ROWS
+            cv = TabularCV(holdout=_LARGE_HOLDOUT if large else None)
+        return table_folds(n_rows, y=stratify, n_folds=cv.n_folds, holdout=cv.holdout, seed=s.seed)
+
+    def _check_data(self, table: Table, folds: list[TableFold]) -> None:
+        """Run the data guardrails and log them; they are kept on the model."""
+        s = self.settings
+        pinned = s.featurization if isinstance(s.featurization, Mapping) else None
+        profiles = profile_columns(table.X, pinned)
+        n_folds = len(folds) if len(folds) > 1 else None
+        rails = check_guardrails(table.X, table.y, s.task, profiles, n_folds=n_folds, seed=s.seed)
+        if table.dropped_rows:
+            rails.append(Guardrail(
+                "missing_target", "done", f"{table.dropped_rows} rows without a target value were left out."
+            ))
+        for rail in rails:
+            log = logger.warning if rail.status == "alerted" else logger.info
+            log("Guardrail %s (%s): %s", rail.name, rail.status, rail.message)
+        self.guardrails_ = rails
+        self.profiles_ = profiles
+
+    def _task(self, table: Table, folds: list[TableFold]) -> TabularTask:
+        s = self.settings
+        learners = select_learners(tabular_learners(s.task), s.allowed_models, s.blocked_models)
+        flavors = sorted({spec.flavor for spec in learners.values()}) if self._flavored() else ["custom"]
+        jobs = [(flavor, fold) for flavor in flavors for fold in folds]
+        featurize = functools.partial(_featurize_fold, X=table.X, y=table.y, make=self._featurizer)
+        outcomes = self.backend.map(featurize, jobs)
+        features: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {f: [] for f in flavors}
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, Failure):  # run it here again: the user gets the original error
+                outcome = featurize(job)
+            features[job[0]].append(outcome)
+        return TabularTask(s.task, table.y, folds, features, s.metric, learners, seed=s.seed)
+
+    def _flavored(self) -> bool:
+        """True when tsautoml featurizes (per learner flavor); False for ``"off"`` or a custom transformer."""
+        f = self.settings.featurization
+        return isinstance(f, Mapping) or f == "auto"
+
+    def _featurizer(self, flavor: str, y: np.ndarray) -> TransformerMixin:
+        """A fresh featurizer for ``flavor``."""
+        f = self.settings.featurization
+        if isinstance(f, str) and f == "off":
+            return NumericPassthrough()
+        if not self._flavored():
+            return clone(f)
+        target_type: TargetType = "continuous" if self.settings.task == "regression" else (
+            "binary" if np.unique(y).size == 2 else "multiclass"
+        )
+        kinds = dict(f) if isinstance(f, Mapping) else None
+        return TabularFeaturizer(
+            flavor=cast(Flavor, flavor), kinds=kinds, target_type=target_type, random_state=self.settings.seed
+        )
+
+    def _context(self, table: Table) -> TabularContext:
+        imbalanced = False
+        if self.settings.task == "classification":
+            counts = np.unique(table.y, return_counts=True)[1]
+            imbalanced = bool(counts.min() < _IMBALANCE * counts.max())
+        return TabularContext(self.settings.task, len(table.X), table.X.shape[1], imbalanced)
+
+    # ---------------------------------------------------------------- select
+    def _select(self, task: TabularTask) -> _Choice:
+        """The best single trial, or an ensemble when it scores better on the same folds."""
+        board = self.board_
+        best = board.best()
+        if best is None:
+            raise TsAutoMLError(f"Every trial failed; the first error was: {board.results[0].error}")
+        choices = [_Choice(best, [best], np.ones(1))]
+        pool = candidate_pool(board, top=5, max_models=10)
+        if len(pool) > 1:
+            choices += [self._greedy(task, pool, len(board)), self._stacked(task, pool, len(board) + 1)]
+            for c in choices[1:]:
+                board.add(c.result)
+        winner = min(choices, key=lambda c: board.loss(c.result.score))
+        self.chosen_ = winner.result.trial.key
+        return winner
+
+    def _greedy(self, task: TabularTask, pool: list[TrialResult], number: int) -> _Choice:
+        preds, y, groups = np.stack([r.oof for r in pool]), task.y[task.oof_index], _groups(task)
+        loss = selection_loss(task.metric, task.classes)
+        oof = cross_fitted(
+            groups,
+            lambda m: caruana_weights(preds[:, m], y[m], loss),
+            lambda w, m: np.tensordot(w, preds[:, m], axes=1),
+        )
+        weights = caruana_weights(preds, y, loss)
+        params = {"members": {r.trial.key: round(float(w), 4) for r, w in zip(pool, weights, strict=True) if w > 0}}
+        return _Choice(_score(task, Trial(number, "ensemble[greedy]", params), oof), pool, weights)
+
+    def _stacked(self, task: TabularTask, pool: list[TrialResult], number: int) -> _Choice:
+        Z, y, groups = meta_features(np.stack([r.oof for r in pool])), task.y[task.oof_index], _groups(task)
+        meta = make_meta(task.task, task.seed)
+
+        def apply(fitted: Any, m: np.ndarray) -> np.ndarray:
+            return task.predict(fitted, Z[m])
+
+        start = time.monotonic()
+        try:
+            oof = cross_fitted(groups, lambda m: clone(meta).fit(Z[m], y[m]), apply)
+            fitted = clone(meta).fit(Z, y)
+        except Exception as exc:  # recorded on the leaderboard like any failed trial
+            trial = Trial(number, "ensemble[stacked]", {"members": [r.trial.key for r in pool]})
+            return _Choice(TrialResult.failed(trial, exc, time.monotonic() - start), pool, np.ones(len(pool)))
+        params = {"members": [r.trial.key for r in pool], "meta": type(meta).__name__}
+        return _Choice(_score(task, Trial(number, "ensemble[stacked]", params), oof), pool, np.ones(len(pool)), fitted)
+
+    # ----------------------------------------------------------------- refit
+    def _refit(self, table: Table, task: TabularTask, choice: _Choice) -> Pipeline:
+        """The winner refitted on every row; a single model whose refit fails gives way to the next best."""
+        singles = [r for r in self.board_.ok() if r.trial.learner in task.learners and r is not choice.result]
+        candidates = [choice] + [_Choice(r, [r], np.ones(1)) for r in singles]
+        errors = []
+        for candidate in candidates[: _FALLBACK_REFITS + 1]:
+            try:
+                return self._refit_choice(table, task, candidate)
+            except _RefitFailed as exc:
+                errors.append(f"{candidate.result.trial.key}: {exc}")
+                logger.warning("Refitting %s failed (%s); trying the next best.", candidate.result.trial.key, exc)
+        raise TsAutoMLError("Refitting the best models on all rows failed: " + "; ".join(errors))
+
+    def _refit_choice(self, table: Table, task: TabularTask, choice: _Choice) -> Pipeline:
+        keep = [(r, w) for r, w in zip(choice.members, choice.weights, strict=True) if w > 0 or choice.meta is not None]
+        flavors = sorted({task.flavor(r.trial.learner) for r, _ in keep})
+        featurizer, Z, ranges = self._full_featurizer(flavors, table)
+        jobs = [(r.trial, task.learners[r.trial.learner], ranges[task.flavor(r.trial.learner)]) for r, _ in keep]
+        outcomes = self.backend.map(functools.partial(_fit_member, Z=Z, y=table.y, seed=task.seed), jobs)
+        failed = [f"{job[0].key}: {o.error}" for job, o in zip(jobs, outcomes, strict=True) if isinstance(o, Failure)]
+        if failed and (choice.meta is not None or len(failed) == len(jobs)):
+            raise _RefitFailed("; ".join(failed))
+        fitted = [o for o in outcomes if not isinstance(o, Failure)]
+        weights = np.array([w for (_, w), o in zip(keep, outcomes, strict=True) if not isinstance(o, Failure)])
+        self.refit_failures_ = failed
+        self.chosen_ = choice.result.trial.key
+        model = self._final_model(choice, fitted, weights, task)
+        return Pipeline([("featurize", featurizer), ("model", model)])
+
+    def _full_featurizer(
+        self, flavors: list[str], table: Table
+    ) -> tuple[Any, np.ndarray, dict[str, tuple[int, int]]]:
+        """The featurizer of every needed flavor fitted on all rows, its (cross-fitted) output, each flavor's columns."""
+        parts = [(flavor, self._featurizer(flavor, table.y)) for flavor in flavors]
+        blocks = [np.asarray(t.fit_transform(table.X, table.y), dtype=np.float64) for _, t in parts]
+        bounds = np.concatenate([[0], np.cumsum([b.shape[1] for b in blocks])])
+        ranges = {flavor: (int(bounds[i]), int(bounds[i + 1])) for i, (flavor, _) in enumerate(parts)}
+        featurizer = parts[0][1] if len(parts) == 1 else FeatureUnion(parts)
+        return featurizer, np.hstack(blocks), ranges
+
+    def _final_model(self, choice: _Choice, fitted: list, weights: np.ndarray, task: TabularTask) -> Any:
+        if len(choice.members) == 1:
+            return fitted[0][1]
+        if choice.meta is not None:
+            return StackedEnsemble.from_fitted(fitted, choice.meta, task.task, task.classes)
+        return WeightedEnsemble.from_fitted(fitted, weights / weights.sum(), task.task, task.classes)
+
+    # -------------------------------------------------------------- predict
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels or values for the rows of ``X``."""
+        return self.pipeline_.predict(self._frame(X))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per class in ``classes_`` order."""
+        if self.settings.task != "classification":
+            raise TsAutoMLError("predict_proba is only available for task='classification'.")
+        return self.pipeline_.predict_proba(self._frame(X))
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The class labels, in the column order of :meth:`predict_proba`."""
+        return self.pipeline_.classes_
+
+    def score(self, X: Any, y: Any) -> float:
+        """The primary metric on ``(X, y)``."""
+        table = check_table(X, y, task=self.settings.task)
+        task_scorer = get_metric(self.settings.metric, self.settings.task)
+        pred = self.predict_proba(table.X) if self.settings.task == "classification" else self.predict(table.X)
+        labels = self.classes_ if self.settings.task == "classification" else None
+        return task_scorer.score(table.y, pred, labels=labels)
+
+    def _frame(self, X: Any) -> pd.DataFrame:
+        frame = as_frame(X)
+        if isinstance(X, np.ndarray) and frame.shape[1] == len(self.columns_):
+            frame.columns = self.columns_
+        return frame
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Every trial and ensemble, best first."""
+        return self.board_.to_frame()
+
+    def guardrails(self) -> pd.DataFrame:
+        """The data guardrails: what was found and what was done."""
+        return guardrails_frame(self.guardrails_)
+
+
+class _RefitFailed(TsAutoMLError):
+    """A chosen model could not be refitted on all rows."""
+
+
+def _featurize_fold(
+    job: tuple[str, TableFold], X: pd.DataFrame, y: np.ndarray, make: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """One fold's training and validation rows, featurized by a featurizer fitted on the training rows."""
+    flavor, fold = job
+    featurizer = make(flavor, y)
+    train = featurizer.fit_transform(X.iloc[fold.train_index], y[fold.train_index])
+    test = featurizer.transform(X.iloc[fold.test_index])
+    return np.asarray(train, dtype=np.float32), np.asarray(test, dtype=np.float32)
+
+
+def _fit_member(job: tuple[Trial, TabularLearnerSpec, tuple[int, int]], Z: np.ndarray, y: np.ndarray, seed: int) -> tuple:
+    trial, spec, (a, b) = job
+    return trial.key, fit_within(spec.make(trial.params, seed), Z[:, a:b], y, None), (a, b)
+
+
+def _groups(task: TabularTask) -> np.ndarray:
+    """The fold of every out-of-fold row; one fold is cut into random parts."""
+    sizes = np.diff(task.fold_offsets)
+    if sizes.size > 1:
+        return np.repeat(np.arange(sizes.size), sizes)
+    return np.random.default_rng(task.seed).integers(0, _CROSS_FIT_GROUPS, task.oof_index.size)
+
+
+def _score(task: TabularTask, trial: Trial, oof: np.ndarray) -> TrialResult:
+    """A combination's result: its honest OOF predictions scored fold by fold."""
+    scores = [
+        task.score_fold(fold, oof[task.fold_offsets[k] : task.fold_offsets[k + 1]]) for k, fold in enumerate(task.folds)
+    ]
+    return TrialResult(trial, "ok", scores, float(np.mean(scores)), oof=oof)
+
