@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 #: ``"auto"``, ``"off"`` (numeric columns as they are), ``{column: kind}`` to pin column
 #: kinds, or your own scikit-learn transformer (cloned and fitted inside every fold).
 Featurization: TypeAlias = Literal["auto", "off"] | Mapping[str, ColumnKind] | TransformerMixin
-_SEARCH_SHARE = 0.8  # of the time budget; the rest is for the ensembles and the refit
+_SEARCH_SHARE = 0.85  # of the time budget; the rest is for the ensembles and the refit
 _LARGE_CELLS, _LARGE_ROWS, _LARGE_HOLDOUT = 1_000_000, 100_000, 0.1
 _IMBALANCE = 0.2  # smallest class under 20% of the largest: imbalanced
 _CROSS_FIT_GROUPS = 5  # a single validation fold is cut in parts to score ensembles honestly
