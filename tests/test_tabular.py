@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
@@ -218,3 +219,34 @@ def test_settings_errors_are_clear() -> None:
         ).predict_proba(X)
     with pytest.raises(ConfigError, match="allowed_models names unknown models"):
         AutoML("regression", allowed_models=["AutoETS"], max_trials=1, progress=False).fit(X.iloc[:, :3], X.iloc[:, 3])
+
+
+class _FailsOnAllRows(LogisticRegression):
+    """Fits every cross-validation fold, fails on the whole table (like running out of memory)."""
+
+    def fit(self, X, y, sample_weight=None):  # type: ignore[no-untyped-def]
+        if len(X) >= 150:
+            raise MemoryError("cannot allocate the full design matrix")
+        return super().fit(X, y, sample_weight)
+
+
+def test_a_model_that_fails_its_refit_gives_way(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import tsautoml.tabular as facade
+    from tsautoml.models.tabular import CLASSIFICATION_LEARNERS, TabularLearnerSpec
+    from tsautoml.search.space import LearnerSpace
+
+    spec = TabularLearnerSpec("Fragile", "linear", lambda params, seed: _FailsOnAllRows(C=10.0, max_iter=2000))
+    monkeypatch.setitem(CLASSIFICATION_LEARNERS, "Fragile", spec)
+    spaces = facade.tabular_spaces
+    monkeypatch.setattr(facade, "tabular_spaces", lambda ctx: [LearnerSpace("Fragile", cost=0.1), *spaces(ctx)])
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = AutoML("classification", allowed_models=["Fragile", "KNeighbors"], max_trials=2, n_jobs=1, progress=False)
+    with caplog.at_level("WARNING"):
+        model.fit(X, y)
+    board = model.leaderboard()
+    assert board.loc[board["model"] == "Fragile", "status"].item() == "ok"
+    final = model.pipeline().named_steps["model"]
+    members = [est for _, est, _ in getattr(final, "members_", [("", final, None)])]
+    assert not any(isinstance(est, _FailsOnAllRows) for est in members)
+    assert "cannot allocate" in " ".join(model.model_.refit_failures_) + caplog.text
+    assert (model.predict(X) == y).mean() > 0.9

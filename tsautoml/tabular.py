@@ -115,7 +115,8 @@ class TabularModel:
         spaces = [sp for sp in tabular_spaces(self._context(table)) if sp.learner in task.learners]
         self.search_ = run_search(task, spaces, budget, self.backend, seed=s.seed, progress=s.progress)
         self.board_ = self.search_.leaderboard
-        choice = self._select(task)
+        deadline = None if s.budget.time_s is None else start + s.budget.time_s
+        choice = self._select(task, deadline)
         self.pipeline_ = self._refit(table, task, choice)
         self.columns_ = list(table.X.columns)
         self.elapsed_ = time.monotonic() - start
@@ -192,8 +193,8 @@ class TabularModel:
         return TabularContext(self.settings.task, len(table.X), table.X.shape[1], imbalanced)
 
     # ---------------------------------------------------------------- select
-    def _select(self, task: TabularTask) -> _Choice:
-        """The best single trial, or an ensemble when it scores better on the same folds."""
+    def _select(self, task: TabularTask, deadline: float | None) -> _Choice:
+        """The best single trial, or an ensemble when it scores better and its refit fits in the budget."""
         board = self.board_
         best = board.best()
         if best is None:
@@ -204,9 +205,17 @@ class TabularModel:
             choices += [self._greedy(task, pool, len(board)), self._stacked(task, pool, len(board) + 1)]
             for c in choices[1:]:
                 board.add(c.result)
-        winner = min(choices, key=lambda c: board.loss(c.result.score))
+        affordable = [c for c in choices[1:] if deadline is None or self._refit_seconds(task, c) < deadline - time.monotonic()]
+        winner = min(choices[:1] + affordable, key=lambda c: board.loss(c.result.score))
         self.chosen_ = winner.result.trial.key
         return winner
+
+    def _refit_seconds(self, task: TabularTask, choice: _Choice) -> float:
+        """Estimated refit time of ``choice`` on all rows: its members' fold fits, scaled up, run in parallel."""
+        rows = np.mean([f.train_index.size for f in task.folds])
+        used = [r for r, w in zip(choice.members, choice.weights, strict=True) if w > 0 or choice.meta is not None]
+        fits = [r.fit_time / len(task.folds) for r in used]
+        return sum(fits) * len(task.y) / rows / self.backend.n_workers
 
     def _greedy(self, task: TabularTask, pool: list[TrialResult], number: int) -> _Choice:
         preds, y, groups = np.stack([r.oof for r in pool]), task.y[task.oof_index], _groups(task)
