@@ -232,19 +232,14 @@ class TabularModel:
     def _stacked(self, task: TabularTask, pool: list[TrialResult], number: int) -> _Choice:
         Z, y, groups = meta_features(np.stack([r.oof for r in pool])), task.y[task.oof_index], _groups(task)
         meta = make_meta(task.task, task.seed)
-
-        def apply(fitted: Any, m: np.ndarray) -> np.ndarray:
-            return task.predict(fitted, Z[m])
-
-        start = time.monotonic()
+        params = {"members": [r.trial.key for r in pool], "meta": type(meta).__name__}
+        trial, start = Trial(number, "ensemble[stacked]", params), time.monotonic()
         try:
-            oof = cross_fitted(groups, lambda m: clone(meta).fit(Z[m], y[m]), apply)
+            oof = cross_fitted(groups, lambda m: clone(meta).fit(Z[m], y[m]), lambda f, m: task.predict(f, Z[m]))
             fitted = clone(meta).fit(Z, y)
         except Exception as exc:  # recorded on the leaderboard like any failed trial
-            trial = Trial(number, "ensemble[stacked]", {"members": [r.trial.key for r in pool]})
             return _Choice(TrialResult.failed(trial, exc, time.monotonic() - start), pool, np.ones(len(pool)))
-        params = {"members": [r.trial.key for r in pool], "meta": type(meta).__name__}
-        return _Choice(_score(task, Trial(number, "ensemble[stacked]", params), oof), pool, np.ones(len(pool)), fitted)
+        return _Choice(_score(task, trial, oof), pool, np.ones(len(pool)), fitted)
 
     # ----------------------------------------------------------------- refit
     def _refit(self, table: Table, task: TabularTask, choice: _Choice) -> Pipeline:
