@@ -221,15 +221,21 @@ def test_bad_settings_and_unfitted_use_give_clear_errors():
         _fit(make_panel(2, min_length=40), group_by=["region"])
 
 
-def test_group_by_shares_one_choice_per_group():
+def test_group_by_gives_each_group_its_own_choice():
     df = _regimes(n_each=3)
     df["kind"] = df["unique_id"].str.rstrip("0123456789")
     model = _fit(df, columns=ColumnSpec(id_cols=("kind", "unique_id")), group_by=["kind"],
                  allowed_models=["Naive", "SeasonalNaive", "HistoricAverage"], max_trials=3)
-    weights = model.model_.weights_
+    choices = model.group_choices()
+    assert sorted(choices["kind"]) == sorted(df["kind"].unique())
+    served: dict[int, list] = {}
+    for comp in model.model_.components_:
+        for s, w in zip(comp.series, comp.weights, strict=True):
+            served.setdefault(int(s), []).append((comp.trial.key, round(float(w), 6)))
     kinds = model.model_.ids_["kind"].to_numpy()
     for kind in np.unique(kinds):
-        assert (weights[kinds == kind] == weights[kinds == kind][0]).all()
+        blends = {tuple(sorted(served[int(s)])) for s in np.flatnonzero(kinds == kind)}
+        assert len(blends) == 1  # every series of a group is served by the group's one blend
 
 
 def test_series_too_short_to_validate_get_the_panel_choice():
@@ -243,11 +249,13 @@ def test_series_too_short_to_validate_get_the_panel_choice():
     assert fc.loc[fc["unique_id"] == "tiny", "forecast"].notna().all()
 
 
-def test_group_by_also_tries_one_lightgbm_per_group():
+def test_group_by_fits_one_lightgbm_per_group():
     df = make_panel(4, min_length=60, max_length=60, nan_fraction=0.0)
     df["store"] = np.where(df["unique_id"].isin(["10", "A"]), "north", "south")
     model = _fit(df, columns=ColumnSpec(id_cols=("store", "unique_id")), group_by=["store"],
                  allowed_models=["Naive", "LightGBM"], max_trials=3)
-    board = model.leaderboard()
-    gbm = board[board["model"] == "LightGBM"]
-    assert gbm["params"].str.contains('"per_group": true').any() and (gbm["status"] == "ok").all()
+    trials = model.group_leaderboard()
+    gbm = trials[trials["model"] == "LightGBM"]
+    assert set(gbm["store"]) == {"north", "south"} and (gbm["status"] == "ok").all()
+    fitted = [c for c in model.model_.components_ if c.trial.learner == "LightGBM"]
+    assert all(model.model_.ids_["store"].iloc[c.series].nunique() == 1 for c in fitted)

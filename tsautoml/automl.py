@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from tsautoml.backends.local import LocalBackend
+from tsautoml.backends import make_backend
 from tsautoml.config import Budget, CVConfig, TabularCV
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.exceptions import ConfigError, NotFittedError
 from tsautoml.forecaster import Forecaster, ForecastSettings
 from tsautoml.io.persistence import load_object, save_object
+from tsautoml.many.sizes import parse_memory
 from tsautoml.metrics import CLASSIFICATION_METRIC_NAMES, FORECAST_METRICS, REGRESSION_METRIC_NAMES
 from tsautoml.tabular import Featurization, TabularModel, TabularSettings
 
@@ -69,8 +70,10 @@ class AutoML:
         tables: LightGBM, HistGradientBoosting, RandomForest, ExtraTrees, KNeighbors, and
         LogisticRegression or Ridge/ElasticNet).
     group_by
-        Id columns whose groups share one model choice (e.g. ``["store"]``); default: each
-        series chooses its own blend.
+        Id columns whose groups each get their own search (e.g. ``["store"]``, or
+        ``["unique_id"]`` for one search per series): all groups climb from cheap models to
+        dearer ones under the one ``time_budget``, dearer models only where they can still win.
+        Default: one search over all series, each series choosing its own blend.
     columns
         Column names (default ``unique_id``, ``ds``, ``y``; several id columns allowed).
     cv
@@ -87,9 +90,27 @@ class AutoML:
     seed
         Seed of every random choice; with ``max_trials`` the result is reproducible.
     n_jobs
-        Trials run in parallel (-1: every core).
+        Trials run in parallel (-1: every core; with ``backend="dask"``: Dask workers of the
+        local cluster, -1: one per core).
     progress
         Show a progress bar.
+    backend
+        ``"joblib"`` (processes on this machine) or ``"dask"`` (needs ``pip install
+        "tsautoml[dask]"``): with ``dask_address`` the scheduler to connect to, without it a
+        local cluster is started and its dashboard address printed.
+    dask_address
+        Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    max_memory
+        Memory the ``group_by`` search may use, in bytes or as ``"4GB"`` (default: half the
+        machine's RAM). Feature matrices are planned to fit: chunks of groups, float32, and
+        when a group alone is too big a subsample of its series for the search (the refit
+        uses all). Every such change is warned about and kept in ``memory_plan()``.
+    run_dir
+        Folder where the run writes every finished trial as it completes (``trials.jsonl``,
+        and the full results for resuming); with ``group_by`` also each group's choice
+        (``groups.jsonl``) and the leaderboard (``leaderboard.csv``).
+    resume
+        Continue the run in ``run_dir``: finished jobs are loaded instead of run again.
 
     Examples
     --------
@@ -129,6 +150,11 @@ class AutoML:
         seed: int = 0,
         n_jobs: int = -1,
         progress: bool = True,
+        backend: str = "joblib",
+        dask_address: str | None = None,
+        max_memory: int | str | None = None,
+        run_dir: str | Path | None = None,
+        resume: bool = False,
     ) -> None:
         self.task = task
         self.horizon = horizon
@@ -149,6 +175,11 @@ class AutoML:
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
+        self.backend = backend
+        self.dask_address = dask_address
+        self.max_memory = max_memory
+        self.run_dir = run_dir
+        self.resume = resume
 
     def fit(
         self, X: Any, y: Any = None, *, target: str | None = None, X_val: Any = None, y_val: Any = None
@@ -160,14 +191,19 @@ class AutoML:
         data ``X_val, y_val`` (the final model is refitted on both).
         """
         self._check_task()
-        backend = LocalBackend(self.n_jobs)
         if self.task == "forecasting":
             if y is not None or target is not None or X_val is not None:
                 raise ConfigError("Forecasting takes one long-format frame: fit(df); y, target and X_val are for tables.")
-            self.model_: Forecaster | TabularModel = Forecaster(self._forecast_settings(), backend).fit(X)
+            settings: ForecastSettings | TabularSettings = self._forecast_settings()
         else:
-            model = TabularModel(self._tabular_settings(), backend)
-            self.model_ = model.fit(X, y, target=target, X_val=X_val, y_val=y_val)
+            settings = self._tabular_settings()
+        with make_backend(self.backend, self.n_jobs, self.dask_address) as backend:
+            if isinstance(settings, ForecastSettings):
+                model: Forecaster | TabularModel = Forecaster(settings, backend).fit(X)
+            else:
+                model = TabularModel(settings, backend).fit(X, y, target=target, X_val=X_val, y_val=y_val)
+        del model.backend  # the workers are gone; the fitted model predicts (and pickles) on its own
+        self.model_ = model
         return self
 
     def predict(
@@ -226,6 +262,22 @@ class AutoML:
         """Series where a chosen model could not be fitted, what replaced it and why."""
         return self._forecaster("fallbacks").fallbacks()
 
+    def group_choices(self) -> pd.DataFrame:
+        """With ``group_by``: each group's chosen models, weights, validation score and any note."""
+        return self._groups("group_choices").group_choices
+
+    def group_leaderboard(self) -> pd.DataFrame:
+        """With ``group_by``: every (group, trial) with its status, score and error."""
+        return self._groups("group_leaderboard").group_trials
+
+    def unstarted_groups(self) -> pd.DataFrame:
+        """With ``group_by``: the groups the time budget never reached, and the model they got instead."""
+        return self._groups("unstarted_groups").unstarted
+
+    def memory_plan(self) -> Any:
+        """With ``group_by``: the memory plan (estimate, chunks, and what had to shrink, in ``changes``)."""
+        return self._groups("memory_plan").plan
+
     def save(self, path: str | Path) -> Path:
         """Write ``model.pkl`` and ``manifest.json`` into the folder ``path``."""
         model = self._fitted()
@@ -271,6 +323,12 @@ class AutoML:
             raise ConfigError(f"{method} is for forecasting, not task={self.task!r}.")
         return model
 
+    def _groups(self, method: str) -> Any:
+        model = self._forecaster(method)
+        if not hasattr(model, "groups_"):
+            raise ConfigError(f"{method} is for forecasting with group_by=[...]; this model searched all series at once.")
+        return model.groups_
+
     def _check_task(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"task={self.task!r} is not one of {list(TASKS)}.")
@@ -295,7 +353,8 @@ class AutoML:
             raise ConfigError(f"metric={metric!r} is not a {task} metric; choose one of {list(_TABULAR_METRICS[task])}.")
         if self.cv is not None and not isinstance(self.cv, TabularCV):
             raise ConfigError(f"cv for task={task!r} is a TabularCV(n_folds=..., holdout=...); got {self.cv!r}.")
-        ignored = [n for n in ("horizon", "season_length", "freq", "group_by", "columns", "holidays") if getattr(self, n) is not None]
+        ignored = [n for n in ("horizon", "season_length", "freq", "group_by", "columns", "holidays", "max_memory", "run_dir")
+                   if getattr(self, n) is not None]
         if ignored:
             raise ConfigError(f"{ignored} are forecasting settings; leave them unset for task={task!r}.")
         return TabularSettings(
@@ -318,6 +377,11 @@ class AutoML:
             raise ConfigError(f"metric={metric!r} is not a point-forecast metric; choose one of {known}.")
         if self.cv is not None and not isinstance(self.cv, CVConfig):
             raise ConfigError(f"cv for forecasting is a CVConfig(n_windows=..., step=...); got {self.cv!r}.")
+        if self.max_memory is not None and not self.group_by:
+            raise ConfigError("max_memory applies to the many-models search: pass group_by=[...] too "
+                              "(group_by=['unique_id'] for one search per series).")
+        if self.resume and self.run_dir is None:
+            raise ConfigError("resume=True continues the run in run_dir: pass run_dir too.")
         return ForecastSettings(
             horizon=int(self.horizon),
             budget=self._budget(),
@@ -331,6 +395,9 @@ class AutoML:
             holidays=self.holidays,
             seed=self.seed,
             progress=self.progress,
+            max_memory=parse_memory(self.max_memory),
+            run_dir=None if self.run_dir is None else str(self.run_dir),
+            resume=self.resume,
         )
 
 

@@ -6,7 +6,7 @@ import functools
 import logging
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -18,9 +18,14 @@ from tsautoml.config import Budget, CVConfig
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
 from tsautoml.data.validation import series_labels, shorten
-from tsautoml.ensemble.conformal import ConformalIntervals, series_scale
+from tsautoml.ensemble.blend import Component, blend, model_wins
+from tsautoml.ensemble.conformal import ConformalIntervals, interval_buckets, series_scale
 from tsautoml.ensemble.selection import OOFLayout, Selection, candidate_pool, combine
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError
+from tsautoml.many.chunk import SearchSpec
+from tsautoml.many.engine import GroupSearch
+from tsautoml.many.groups import GroupLayout
+from tsautoml.many.runlog import RunLog, data_digest
 from tsautoml.models.base import BaseLearner, Future
 from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
 from tsautoml.search.loop import run_search
@@ -54,15 +59,9 @@ class ForecastSettings:
     holidays: str | None = None
     seed: int = 0
     progress: bool = True
-
-
-@dataclass(eq=False)
-class _Component:
-    """One refitted member of the final blend: its trial, the series it serves, the learner."""
-
-    trial: Trial
-    series: np.ndarray
-    learner: BaseLearner
+    max_memory: int | None = None
+    run_dir: str | None = None
+    resume: bool = False
 
 
 class Forecaster:
@@ -78,10 +77,15 @@ class Forecaster:
         start = time.monotonic()
         s = self.settings
         panel = Panel.from_frame(df, s.columns, freq=s.freq, season_length=s.season_length)
+        if s.group_by:
+            return self._fit_groups(panel, start)
         task = self._task(panel)
-        spaces = self._spaces(panel, task)
+        spaces = self._spaces(panel, task.learners)
         search_budget = replace(s.budget, time_s=None if s.budget.time_s is None else s.budget.time_s * _SEARCH_SHARE)
-        result = run_search(task, spaces, search_budget, self.backend, seed=s.seed, progress=s.progress)
+        on_result, replay = self._run_log(panel, spaces)
+        result = run_search(
+            task, spaces, search_budget, self.backend, seed=s.seed, progress=s.progress, on_result=on_result, replay=replay
+        )
         self.board_, self.stop_reason_ = result.leaderboard, result.stop_reason
         chosen = self._select(panel, task)
         self._fit_intervals(panel, task, chosen)
@@ -90,7 +94,58 @@ class Forecaster:
         self.fit_time_ = time.monotonic() - start
         return self
 
-    def _task(self, panel: Panel) -> ForecastTask:
+    def _run_log(self, panel: Panel, spaces: list) -> tuple[Callable[[TrialResult], None] | None, dict[int, TrialResult]]:
+        """With ``run_dir``: save each trial as it finishes, and the trials of the run being resumed."""
+        s = self.settings
+        if s.run_dir is None:
+            return None, {}
+        fingerprint = {
+            "data": data_digest(panel.target.values, panel.times.view(np.int64), panel.indptr),
+            "settings": repr((s.horizon, s.metric, s.cv, s.freq, s.season_length, s.allowed_models, s.blocked_models,
+                              s.holidays, s.seed, s.budget.max_trials, s.budget.exit_score, s.budget.patience)),
+            "learners": [sp.learner for sp in spaces],
+        }
+        log = RunLog(s.run_dir, fingerprint, s.resume)
+
+        def save(result: TrialResult) -> None:
+            line = {"trial": result.trial.key, "model": result.trial.learner, "params": result.trial.params,
+                    "status": result.status, "score": result.score, "window_scores": result.window_scores,
+                    "error": result.error, "seconds": round(result.duration, 3)}
+            log.save(f"trial-{result.trial.number}", result, "trials", [line])
+
+        return save, {r.trial.number: r for r in log.load_all("trial-").values()}
+
+    def _fit_groups(self, panel: Panel, start: float) -> Forecaster:
+        """One search per ``group_by`` group under the one budget (see :mod:`tsautoml.many`)."""
+        s = self.settings
+        self._check_validation(panel)
+        layout = GroupLayout.from_panel(panel, list(s.group_by or ()))
+        learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
+        spec = SearchSpec(s.horizon, s.cv.n_windows, s.cv.step, s.metric, learners, self._context(panel))
+        search = GroupSearch(
+            spec, self._spaces(panel, learners), layout, self.backend,
+            greater_is_better=spec.scorer.greater_is_better, time_budget=s.budget.time_s, max_trials=s.budget.max_trials,
+            exit_score=s.budget.exit_score, patience=s.budget.patience, max_memory=s.max_memory, run_dir=s.run_dir,
+            resume=s.resume, seed=s.seed, progress=s.progress,
+        )
+        result = search.run(panel, start=time.time() - (time.monotonic() - start))
+        self.groups_, self.stop_reason_, self.selection_ = result, result.stop_reason, "per-group"
+        self.components_ = result.components
+        self.refit_failures_: dict[str, str] = result.refit_failures
+        self.scale_ = series_scale(panel.target.values, panel.indptr, panel.freq.season_length)
+        self.interval_groups_, n_buckets = interval_buckets(layout.codes, result.error_series, result.errors, s.horizon)
+        h = s.horizon
+        steps = np.tile(np.arange(h), result.errors.shape[1] // h)
+        rows = np.repeat(result.error_series, result.errors.shape[1])
+        self.conformal_ = ConformalIntervals.fit(
+            result.errors.ravel(), self.scale_[rows], np.tile(steps, len(result.error_series)),
+            self.interval_groups_[rows], n_buckets, h,
+        )
+        self._remember(panel)
+        self.fit_time_ = time.monotonic() - start
+        return self
+
+    def _check_validation(self, panel: Panel) -> RollingOriginSplitter:
         s = self.settings
         splitter = RollingOriginSplitter(n_windows=s.cv.n_windows, horizon=s.horizon, step=s.cv.step, min_train_size=2)
         self.unvalidated_ = splitter.excluded(panel.indptr)
@@ -102,20 +157,26 @@ class Forecaster:
         if self.unvalidated_.size:
             warnings.warn(
                 f"{self.unvalidated_.size} series are too short to validate "
-                f"({shorten(series_labels(panel.ids, self.unvalidated_))}); they get the panel-wide "
-                "choice of models.",
+                f"({shorten(series_labels(panel.ids, self.unvalidated_))}); they get the "
+                f"{'choice of their group' if s.group_by else 'panel-wide choice of models'}.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        self._units_of_series, self.unit_name_ = self._units(panel)  # checks group_by before the search
+        return splitter
+
+    def _context(self, panel: Panel) -> dict:
+        s = self.settings
+        return {"season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays, "seed": s.seed, "n_jobs": 1}
+
+    def _task(self, panel: Panel) -> ForecastTask:
+        s = self.settings
+        splitter = self._check_validation(panel)
+        self._units_of_series, self.unit_name_ = np.arange(panel.n_series), "series"
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
-        context = {
-            "season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
-            "seed": s.seed, "n_jobs": 1, "group_by": tuple(s.group_by or ()),
-        }
+        context = self._context(panel)
         return ForecastTask(panel, s.horizon, splitter.split(panel.indptr), s.metric, learners, context)
 
-    def _spaces(self, panel: Panel, task: ForecastTask) -> list:
+    def _spaces(self, panel: Panel, learners: Mapping[str, type]) -> list:
         y = panel.target.values
         observed = y[np.isfinite(y)]
         zeros = np.add.reduceat(np.where(np.isfinite(y), y == 0, False), panel.indptr[:-1]) / panel.target.lengths
@@ -126,11 +187,10 @@ class Forecaster:
             nonnegative=bool((observed >= 0).all()),
             intermittent=bool((zeros >= 0.3).mean() >= 0.1),
             has_exogenous=bool(panel.exog),
-            has_groups=bool(self.settings.group_by),
         )
-        spaces = [sp for sp in forecast_spaces(ctx) if sp.learner in task.learners]
+        spaces = [sp for sp in forecast_spaces(ctx) if sp.learner in learners]
         if not spaces:
-            raise ConfigError(f"None of the allowed models {sorted(task.learners)} apply to this data.")
+            raise ConfigError(f"None of the allowed models {sorted(learners)} apply to this data.")
         return spaces
 
     # ------------------------------------------------------------ selection
@@ -160,19 +220,6 @@ class Forecaster:
         logger.info("Chose %s (%s %.4g).", chosen.name, task.metric, chosen_result.score)
         return chosen
 
-    def _units(self, panel: Panel) -> tuple[np.ndarray, str]:
-        group_by = self.settings.group_by
-        if not group_by:
-            return np.arange(panel.n_series), "series"
-        missing = [c for c in group_by if c not in panel.ids.columns]
-        if missing:
-            raise ConfigError(
-                f"group_by columns {missing} are not id columns; the id columns are "
-                f"{list(panel.ids.columns)}. Pass them as columns=ColumnSpec(id_cols=...)."
-            )
-        codes, _ = pd.MultiIndex.from_frame(panel.ids[group_by]).factorize()
-        return codes.astype(np.int64), "+".join(group_by)
-
     def _score_selection(self, task: ForecastTask, selection: Selection, number: int) -> TrialResult:
         scores = [
             task.score_fold(fold, selection.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]])
@@ -186,7 +233,7 @@ class Forecaster:
     def _fit_intervals(self, panel: Panel, task: ForecastTask, chosen: Selection) -> None:
         layout = self._layout
         errors = panel.target.values[task.oof_index] - chosen.oof
-        groups = self._units_of_series if self.settings.group_by else np.zeros(panel.n_series, dtype=np.int64)
+        groups = np.zeros(panel.n_series, dtype=np.int64)
         self.interval_groups_ = groups
         self.conformal_ = ConformalIntervals.fit(
             errors, self.scale_[layout.series], layout.step, groups[layout.series], int(groups.max()) + 1, task.horizon
@@ -205,24 +252,29 @@ class Forecaster:
         budget = self.settings.budget.time_s
         time_left = None if budget is None else max(budget - (time.monotonic() - start), 1.0)
         fitted = self.backend.map(functools.partial(_refit_one, panel=panel, time_left=time_left), jobs)
-        self.components_: list[_Component] = []
-        self.weights_ = np.zeros((panel.n_series, 0))
-        self.refit_failures_: dict[str, str] = {}
-        kept = []
+        self.refit_failures_ = {}
+        kept, learners = [], []
         for (trial, series, _), m, outcome in zip(jobs, used, fitted, strict=True):
             if isinstance(outcome, Failure):
                 self.refit_failures_[trial.key] = outcome.error
                 continue
-            self.components_.append(_Component(trial, series, outcome))
-            kept.append(m)
-        self.weights_ = weights[:, kept]
+            kept.append((m, trial, series))
+            learners.append(outcome)
+        self.weights_ = weights[:, [m for m, _, _ in kept]]
         self._cover_orphans(panel, task)
+        self.components_ = [
+            Component(trial, series, self.weights_[series, k], learner)
+            for k, ((_, trial, series), learner) in enumerate(zip(kept, learners, strict=True))
+        ]
+        if self._orphans is not None:
+            self.components_.append(self._orphans)
 
     def _cover_orphans(self, panel: Panel, task: ForecastTask) -> None:
         """Series whose chosen models all failed to refit get the cheapest baseline, recorded."""
         total = self.weights_.sum(axis=1)
         orphans = np.flatnonzero(total <= 0)
         self.weights_[total > 0] /= total[total > 0, None]
+        self._orphans: Component | None = None
         if self.refit_failures_:
             warnings.warn(f"Refitting failed for {sorted(self.refit_failures_)}: {self.refit_failures_}", UserWarning, stacklevel=4)
         if not orphans.size:
@@ -230,7 +282,7 @@ class Forecaster:
         name = next(n for n in _FALLBACK_LEARNERS if n in FORECAST_LEARNERS)
         trial = Trial(-1, name, {})
         learner = task.make_learner(trial).fit(panel.select(orphans))
-        self.components_.append(_Component(trial, orphans, learner))
+        self._orphans = Component(trial, orphans, np.ones(orphans.size), learner)
         column = np.zeros((panel.n_series, 1))
         column[orphans] = 1.0
         self.weights_ = np.hstack([self.weights_, column])
@@ -255,25 +307,12 @@ class Forecaster:
             raise NotFittedError("This model is not fitted yet: call fit(df) first.")
         levels = _levels(level, quantiles)
         future = self._future(X_future)
-        mean, native = self._blend(future, levels)
+        mean, native = blend(self.components_, len(self.ids_), future, levels)
         bounds = self.conformal_.levels(mean, self.scale_, self.interval_groups_, levels)
         for lv, (lo, hi) in native.items():
             use = np.isfinite(lo) & np.isfinite(hi)
             bounds[lv][0][use], bounds[lv][1][use] = lo[use], hi[use]
         return self._frame(future, mean, bounds, quantiles)
-
-    def _blend(self, future: Future, levels: list[float]) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
-        n, h = future.times.shape
-        mean = np.zeros((n, h))
-        native = {lv: (np.full((n, h), np.nan), np.full((n, h), np.nan)) for lv in levels}
-        for m, comp in enumerate(self.components_):
-            forecast = comp.learner.predict(h, future.take(comp.series), levels)
-            w = self.weights_[comp.series, m]
-            mean[comp.series] += w[:, None] * forecast.mean
-            alone = comp.series[w == 1.0]
-            for lv, (lo, hi) in forecast.intervals.items():
-                native[lv][0][alone], native[lv][1][alone] = lo[w == 1.0], hi[w == 1.0]
-        return mean, native
 
     def _future(self, X_future: pd.DataFrame | None) -> Future:
         h, n = self.horizon_, len(self.ids_)
@@ -304,16 +343,18 @@ class Forecaster:
 
     # -------------------------------------------------------------- reports
     def leaderboard(self) -> pd.DataFrame:
-        """Every trial and combination, ranked."""
+        """Every trial and combination, ranked (with ``group_by``: every trial over all groups)."""
+        if hasattr(self, "groups_"):
+            return self.groups_.leaderboard
         if not hasattr(self, "board_"):
             raise NotFittedError("This model is not fitted yet: call fit(df) first.")
         return self.board_.to_frame()
 
     def model_wins(self) -> pd.DataFrame:
         """How many series each model serves with the largest weight, and fallbacks."""
-        top = np.argmax(self.weights_, axis=1)
+        top = model_wins(self.components_, len(self.ids_))
         names = [c.trial.learner for c in self.components_]
-        wins = pd.Series([names[m] for m in top]).value_counts()
+        wins = pd.Series([names[m] for m in top[top >= 0]]).value_counts()
         fallback = {name: 0 for name in names}
         for comp in self.components_:
             fallback[comp.trial.learner] += len(getattr(comp.learner, "fallbacks_", {}))

@@ -1,6 +1,17 @@
-"""Where trials run: in this process or in joblib workers; a distributed backend plugs in here."""
+"""Where trials run: in this process, in joblib workers, or on a Dask cluster."""
 
-from tsautoml.backends.base import Backend, Failure
+from tsautoml.backends.base import Backend, BackendBase, Failure
+from tsautoml.backends.dask import DaskBackend
+from tsautoml.backends.factory import BACKENDS, BackendName, make_backend
 from tsautoml.backends.local import LocalBackend
 
-__all__ = ["Backend", "Failure", "LocalBackend"]
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BackendBase",
+    "BackendName",
+    "DaskBackend",
+    "Failure",
+    "LocalBackend",
+    "make_backend",
+]

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from joblib import Parallel, delayed
 
-from tsautoml.backends.base import Failure, call_captured
+from tsautoml.backends.base import BackendBase, Failure, call_captured, describe
 from tsautoml.exceptions import ConfigError
 
 __all__ = ["LocalBackend", "resolve_n_jobs"]
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def resolve_n_jobs(n_jobs: int) -> int:
@@ -30,11 +33,14 @@ def resolve_n_jobs(n_jobs: int) -> int:
     return max(1, min(n_jobs, cores) if n_jobs > 0 else cores + 1 + n_jobs)
 
 
-class LocalBackend:
+class LocalBackend(BackendBase):
     """Runs calls here (one worker) or in joblib loky worker processes.
 
     Large numpy arrays are memory-mapped to workers by joblib instead of copied; the
-    process pool is reused between calls.
+    process pool is reused between calls. If a worker dies, the items it may have been
+    running are retried one at a time, so that a second loss is pinned on the one item
+    that caused it (and a memory-hungry item gets the machine to itself); the other
+    items go on in parallel. Items are never re-run once they finished.
 
     Examples
     --------
@@ -42,17 +48,97 @@ class LocalBackend:
     [1, 2]
     >>> LocalBackend(1).map(int, ["x"])[0].error
     "ValueError: invalid literal for int() with base 10: 'x'"
+    >>> with LocalBackend(1) as backend:
+    ...     sorted(backend.imap_unordered(abs, [-3, 4]))
+    [(0, 3), (1, 4)]
     """
 
     def __init__(self, n_jobs: int = 1) -> None:
         self.n_workers = resolve_n_jobs(n_jobs)
 
-    def map(self, fn: Callable[[Any], T], items: Sequence[Any]) -> list[T | Failure]:
-        """``fn`` over ``items``, in order, errors captured."""
+    def put(self, obj: Any) -> Any:
+        """``obj`` itself: joblib ships (and memory-maps) it with each call."""
+        return obj
+
+    def close(self) -> None:
+        """Nothing to release: joblib keeps its reusable pool for the next backend."""
+
+    def imap_unordered(
+        self, fn: Callable[[Any], T], items: Sequence[Any]
+    ) -> Iterator[tuple[int, T | Failure]]:
+        """``(index, fn(items[index]) or Failure)`` for each item, as it finishes."""
         if self.n_workers == 1 or len(items) <= 1:
-            return [call_captured(fn, item) for item in items]
-        try:
-            parallel = Parallel(n_jobs=min(self.n_workers, len(items)), backend="loky")
-            return list(parallel(delayed(call_captured)(fn, item) for item in items))
-        except Exception as exc:  # a worker died: every item of this batch is lost, and said so
-            return [Failure(f"worker lost: {type(exc).__name__}: {exc}") for _ in items]
+            for index, item in enumerate(items):
+                yield index, call_captured(fn, item)
+            return
+        n_jobs = min(self.n_workers, len(items))
+        waiting = list(range(len(items)))
+        while waiting:
+            suspects, waiting = yield from _parallel_round(fn, items, waiting, n_jobs)
+            for index in suspects:
+                yield index, _run_alone(fn, items[index], n_jobs)
+
+
+def _parallel_round(
+    fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int], n_jobs: int
+) -> Generator[tuple[int, Any], None, tuple[list[int], list[int]]]:
+    """Yield ``indices``' pairs as they finish; if a worker dies, stop.
+
+    Returns the items that may have been running when it died, and those not started.
+    """
+    started: list[int] = []
+    done: set[int] = set()
+    parallel = Parallel(
+        n_jobs=n_jobs,
+        backend="loky",
+        return_as="generator_unordered",
+        pre_dispatch="n_jobs",  # few items in flight: few suspects if a worker dies
+        batch_size=1,
+    )
+    stream = parallel(_tasks(fn, items, indices, started))
+    try:
+        while True:
+            try:
+                pair = next(stream)
+            except StopIteration:
+                return [], []
+            except Exception as exc:  # a worker died (or the pool broke): recorded, retried
+                error = exc
+                break
+            done.add(pair[0])
+            yield pair
+    finally:
+        stream.close()
+    taken = set(started)
+    suspects = [index for index in started if index not in done]
+    logger.warning(
+        "The worker pool broke (%s); %d items that may have been running are retried alone.",
+        describe(error),
+        len(suspects),
+    )
+    return suspects, [index for index in indices if index not in taken]
+
+
+def _indexed(fn: Callable[[Any], Any], index: int, item: Any) -> tuple[int, Any]:
+    """``(index, call_captured(fn, item))``: runs in the worker."""
+    return index, call_captured(fn, item)
+
+
+def _tasks(
+    fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int], started: list[int]
+) -> Iterator[Any]:
+    """joblib tasks for ``indices``, noting each index in ``started`` as joblib takes it."""
+    for index in indices:
+        started.append(index)
+        yield delayed(_indexed)(fn, index, items[index])
+
+
+def _run_alone(fn: Callable[[Any], Any], item: Any, n_jobs: int) -> Any:
+    """``fn(item)`` in a worker with no other item running, or the :class:`Failure` it caused."""
+    try:
+        [(_, result)] = Parallel(n_jobs=n_jobs, backend="loky")([delayed(_indexed)(fn, 0, item)])
+    except BrokenProcessPool as exc:
+        return Failure(f"worker lost twice: {describe(exc)}")
+    except Exception as exc:  # the pool could not run it (e.g. not picklable): said so
+        return Failure(describe(exc))
+    return result

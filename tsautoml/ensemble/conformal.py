@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ConformalIntervals", "series_scale"]
+__all__ = ["ConformalIntervals", "interval_buckets", "series_scale"]
 
 _MIN_POINTS = 20  # below this a group borrows the pooled quantile of its step
 
@@ -120,3 +120,27 @@ def _conformal_quantile(sorted_scores: np.ndarray, level: float) -> float:
         return np.nan
     rank = int(np.ceil((n + 1) * level / 100.0))
     return float(sorted_scores[min(rank, n) - 1])
+
+
+def interval_buckets(
+    codes: np.ndarray, error_series: np.ndarray, errors: np.ndarray, horizon: int
+) -> tuple[np.ndarray, int]:
+    """The interval group of every series, and how many there are.
+
+    A ``group_by`` group with enough validation errors per horizon step keeps its own
+    quantiles; the groups with too few share one bucket (with thousands of one-series
+    groups, that is all of them).
+
+    Examples
+    --------
+    >>> codes = np.array([0, 0, 1])
+    >>> errors = np.ones((3, 2 * _MIN_POINTS))  # the third series alone is too few
+    >>> errors[2] = np.nan
+    >>> interval_buckets(codes, np.arange(3), errors, horizon=2)
+    (array([0, 0, 1]), 2)
+    """
+    per_series = np.zeros(len(codes))
+    per_series[error_series] = np.isfinite(errors).sum(axis=1)
+    own = np.bincount(codes, per_series, minlength=int(codes.max(initial=-1)) + 1) / horizon >= _MIN_POINTS
+    bucket = np.where(own, np.cumsum(own) - 1, own.sum())
+    return bucket[codes], int(own.sum() + (~own).any()) or 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,8 +64,13 @@ def run_search(
     seed: int = 0,
     progress: bool = True,
     on_result: Callable[[TrialResult], None] | None = None,
+    replay: Mapping[int, TrialResult] | None = None,
 ) -> SearchResult:
-    """Search ``spaces`` for ``task`` under ``budget``; see the module docstring."""
+    """Search ``spaces`` for ``task`` under ``budget``; see the module docstring.
+
+    ``on_result`` sees every new result as it is recorded; ``replay`` holds results of an
+    earlier run of the same search, by trial number, used instead of evaluating again.
+    """
     board = Leaderboard(task.metric, task.greater_is_better, task.split_name)
     clock = SearchClock(budget, task.greater_is_better)
     optimizer = TPEOptimizer(spaces, seed)
@@ -79,13 +84,15 @@ def run_search(
     reason: str | None = None
     while batch:
         time_left = None if batch[0].number == 0 else clock.remaining()
-        outcomes = backend.map(functools.partial(task.evaluate, time_left=time_left), batch)
-        for trial, outcome in zip(batch, outcomes, strict=True):
-            result = _as_result(trial, outcome)
+        known = {t.number: replay[t.number] for t in batch if replay and _same(replay.get(t.number), t)}
+        fresh = [t for t in batch if t.number not in known]
+        outcomes = dict(zip([t.number for t in fresh], backend.map(functools.partial(task.evaluate, time_left=time_left), fresh), strict=True))
+        for trial in batch:
+            result = known.get(trial.number) or _as_result(trial, outcomes[trial.number])
             _record(result, board, clock, optimizer, handles.pop(trial.number, None))
             bar.update(1)
             bar.set_postfix_str(_postfix(board))
-            if on_result is not None:
+            if on_result is not None and trial.number not in known:
                 on_result(result)
         reason = clock.stop_reason()
         if reason:
@@ -115,6 +122,10 @@ def _next_batch(
         handles[trial.number] = handle
         batch.append(trial)
     return batch
+
+
+def _same(result: TrialResult | None, trial: Trial) -> bool:
+    return result is not None and result.trial.learner == trial.learner and result.trial.params == trial.params
 
 
 def _as_result(trial: Trial, outcome: TrialResult | Failure) -> TrialResult:

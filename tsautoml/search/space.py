@@ -88,7 +88,6 @@ class ForecastContext:
     nonnegative: bool
     intermittent: bool
     has_exogenous: bool
-    has_groups: bool = False
 
 
 _GBM_OBJECTIVES_ANY = ("l2", "l1")
@@ -127,14 +126,11 @@ def _lightgbm_space(ctx: ForecastContext) -> LearnerSpace:
         "colsample_bytree": FloatRange(0.5, 1.0),
         "reg_lambda": FloatRange(1e-3, 10.0, log=True),
     }
-    if ctx.has_groups:  # one model across all series, or one per group
-        domain["per_group"] = Choice((False, True))
     start = {
         **_feature_start(ctx), "objective": "l2", "n_estimators": 200, "learning_rate": 0.05,
         "num_leaves": 31, "min_child_samples": 20, "colsample_bytree": 0.8, "reg_lambda": 0.1,
     }
-    starts = (start, {**start, "per_group": True}) if ctx.has_groups else (start,)
-    return LearnerSpace("LightGBM", cost=60.0, starts=starts, domain=domain, valid=_objective_fits_transform)
+    return LearnerSpace("LightGBM", cost=60.0, starts=(start,), domain=domain, valid=_objective_fits_transform)
 
 
 def _ridge_space(ctx: ForecastContext) -> LearnerSpace:

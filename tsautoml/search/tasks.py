@@ -18,7 +18,6 @@ from tsautoml.exceptions import TrialTimeout
 from tsautoml.metrics import get_metric
 from tsautoml.metrics.base import ForecastMetric, TabularMetric
 from tsautoml.models.base import BaseLearner, Forecast, Future
-from tsautoml.models.pergroup import PerGroup
 from tsautoml.models.registry import build_learner
 from tsautoml.models.tabular import TabularLearnerSpec, TabularTaskName, fit_within
 from tsautoml.search.splitters import Fold, TableFold
@@ -78,11 +77,8 @@ class ForecastTask:
         self.fold_offsets = np.concatenate([[0], np.cumsum(sizes)])
 
     def make_learner(self, trial: Trial) -> BaseLearner:
-        """The unfitted learner of ``trial``; ``per_group=True`` fits one copy per ``group_by`` group."""
-        params = dict(trial.params)
-        per_group = params.pop("per_group", False)
-        learner = build_learner(self.learners[trial.learner], params, self.context)
-        return PerGroup(learner, tuple(self.context["group_by"])) if per_group else learner
+        """The unfitted learner of ``trial``."""
+        return build_learner(self.learners[trial.learner], trial.params, self.context)
 
     def evaluate(self, trial: Trial, time_left: float | None) -> TrialResult:
         """Fit and forecast every fold; score each window on the primary metric."""

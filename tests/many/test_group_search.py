@@ -1,0 +1,171 @@
+"""The many-models search: one budget across groups, cheap models first, halving, fallbacks, memory, resume."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tsautoml import AutoML, ColumnSpec
+from tsautoml.exceptions import ConfigError
+from tsautoml.many import engine
+from tsautoml.many.runlog import read_jsonl
+from tsautoml.testing import make_panel
+
+MODELS = ["Naive", "SeasonalNaive", "HistoricAverage", "AutoTheta", "AutoETS", "Ridge", "AutoARIMA"]
+COLUMNS = ColumnSpec(id_cols=("store", "unique_id"))
+
+
+def stores(n_stores: int = 6, per_store: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Stores of daily series; half of them trend, so dearer models pay there."""
+    frames = []
+    for k in range(n_stores):
+        df = make_panel(per_store, min_length=56, max_length=70, nan_fraction=0.0, seed=seed + k)
+        if k % 2:
+            df["y"] += 0.8 * df.groupby("unique_id").cumcount()
+        frames.append(df.assign(store=f"s{k}"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def fit(df: pd.DataFrame, **kwargs) -> AutoML:
+    settings = {"task": "forecasting", "horizon": 7, "columns": COLUMNS, "group_by": ["store"], "max_trials": 30,
+                "allowed_models": MODELS, "n_jobs": 1, "progress": False, **kwargs}
+    return AutoML(**settings).fit(df)
+
+
+def test_groups_climb_cheap_models_first_and_arima_only_where_dearer_models_paid() -> None:
+    model = fit(stores())
+    trials = model.group_leaderboard()
+    rung = dict(zip(model.leaderboard()["model"], model.leaderboard()["rung"], strict=False))
+    assert rung["Naive"] == "cheap" and rung["AutoETS"] == "ets" and rung["AutoARIMA"] == "arima"
+    ran = trials.groupby("model")["store"].nunique()
+    assert ran["Naive"] == ran["AutoTheta"] == ran["AutoETS"] == 6  # every group, before any halving
+    cheap = trials[trials["model"].isin(["Naive", "SeasonalNaive", "HistoricAverage", "AutoTheta"])]
+    best_cheap = cheap.groupby("store")["mase"].min()
+    best_standard = trials[trials["model"].isin(["AutoETS", "Ridge"])].groupby("store")["mase"].min()
+    paid = set(best_standard.index[best_standard < best_cheap])
+    arima = set(trials.loc[trials["model"] == "AutoARIMA", "store"])
+    assert arima and arima <= paid and len(arima) <= math.ceil(0.5 * 6)
+    fc = model.predict(level=[80])
+    assert len(fc) == 18 * 7 and fc["forecast"].notna().all() and (fc["forecast-lo-80"] <= fc["forecast"]).all()
+    choices = model.group_choices()
+    assert len(choices) == 6 and (choices["note"] == "").all() and choices["mase"].notna().all()
+
+
+def test_one_time_budget_across_groups_returns_in_time_and_lists_groups_never_started() -> None:
+    df = make_panel(6000, min_length=30, max_length=40, nan_fraction=0.0, seed=3)
+    budget = 1.0  # the cheap rung alone needs more on one core
+    tic = time.monotonic()
+    with pytest.warns(UserWarning, match="never started"):
+        model = AutoML(task="forecasting", horizon=6, group_by=["unique_id"], time_budget=budget, n_jobs=1,
+                       progress=False, allowed_models=["Naive", "HistoricAverage", "AutoTheta", "AutoETS"]).fit(df)
+    elapsed = time.monotonic() - tic
+    assert elapsed < budget * 1.3 + 1.0
+    unstarted = model.unstarted_groups()
+    assert 0 < len(unstarted) < 6000 and unstarted["model"].str.contains("best cheap model").all()
+    fc = model.predict()
+    assert fc["forecast"].notna().all() and fc["unique_id"].nunique() == 6000
+    choices = model.group_choices().set_index("unique_id")
+    assert choices.loc[unstarted["unique_id"], "note"].str.contains("never started|ran out").all()
+
+
+def test_memory_planner_chunks_a_small_max_memory_and_the_forecasts_do_not_change(monkeypatch) -> None:
+    monkeypatch.setattr(engine, "_process_memory", lambda: 300_000_000)  # the driver's own memory, fixed
+    df = stores(n_stores=200)
+    settings = {"allowed_models": ["Naive", "HistoricAverage"], "max_trials": 2}
+    free = fit(df, **settings)
+    roomy = free.memory_plan()
+    tight = roomy.base_bytes + int(0.6 * roomy.chunk_bytes.min())  # no chunk of the roomy plan fits
+    with pytest.warns(UserWarning, match="Memory plan: .*chunks"):
+        small = fit(df, max_memory=tight, **settings)
+    plan = small.memory_plan()
+    assert len(plan.chunks) > len(roomy.chunks) and plan.estimate <= tight and plan.chunk_bytes.max() < roomy.chunk_bytes.min()
+    assert any("chunks" in change for change in plan.changes)
+    pd.testing.assert_frame_equal(small.predict(), free.predict())
+
+
+def test_a_group_too_big_for_memory_is_searched_on_a_subsample_and_refitted_on_all(monkeypatch) -> None:
+    monkeypatch.setattr(engine, "_process_memory", lambda: 300_000_000)
+    df = make_panel(300, min_length=200, max_length=200, nan_fraction=0.0, seed=5).assign(store="big")
+    settings = {"allowed_models": ["Naive", "Ridge"], "max_trials": 2}
+    roomy = fit(df, **settings).memory_plan()
+    tight = roomy.base_bytes + int(0.5 * roomy.chunk_bytes.max())
+    with pytest.warns(UserWarning, match="Memory plan: .*series"):
+        model = fit(df, max_memory=tight, **settings)
+    plan = model.memory_plan()
+    searched = plan.search_series[0]
+    assert 0 < searched.size < 300 and plan.changes
+    assert model.leaderboard()["note"].str.contains("memory plan").all()
+    ridge = [c for c in model.model_.components_ if c.trial.learner == "Ridge"]
+    assert all(c.series.size == 300 for c in ridge)  # the refit uses every series
+    assert model.predict()["forecast"].notna().all()
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path: Path) -> None:
+    df = stores()
+    data = tmp_path / "data.pkl"
+    df.to_pickle(data)
+    run_dir = tmp_path / "run"
+    script = textwrap.dedent(f"""
+        import pandas as pd
+        from tsautoml import AutoML, ColumnSpec
+        df = pd.read_pickle({str(data)!r})
+        AutoML(task="forecasting", horizon=7, columns=ColumnSpec(id_cols=("store", "unique_id")), group_by=["store"],
+               max_trials=30, allowed_models={MODELS!r}, n_jobs=1, progress=False, run_dir={str(run_dir)!r}).fit(df)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script])
+    jobs = run_dir / "jobs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if jobs.exists() and len(list(jobs.glob("r1-*.pkl"))) >= 1:  # killed during the second rung
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, "the run finished before it could be killed"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    done_before = {p.name for p in jobs.glob("*.pkl")}
+    assert done_before and not any(n.startswith("refit") for n in done_before)
+
+    resumed = fit(df, run_dir=run_dir, resume=True)
+    uninterrupted = fit(df)
+    pd.testing.assert_frame_equal(resumed.predict(level=[90]), uninterrupted.predict(level=[90]))
+    pd.testing.assert_frame_equal(resumed.group_choices(), uninterrupted.group_choices())
+    lines = read_jsonl(run_dir / "trials.jsonl")
+    logged = {(line["group"], line["trial"]) for line in lines}
+    assert len(logged) == len(uninterrupted.group_leaderboard())
+    assert len(read_jsonl(run_dir / "groups.jsonl")) == 6
+    assert (run_dir / "leaderboard.csv").exists()
+
+
+def test_run_dir_refuses_a_different_run_and_an_accidental_overwrite(tmp_path: Path) -> None:
+    df = stores(n_stores=2)
+    fit(df, run_dir=tmp_path, allowed_models=["Naive", "HistoricAverage"], max_trials=2)
+    with pytest.raises(ConfigError, match="already holds a run; pass resume=True"):
+        fit(df, run_dir=tmp_path, allowed_models=["Naive", "HistoricAverage"], max_trials=2)
+    with pytest.raises(ConfigError, match="max_trials"):
+        fit(df, run_dir=tmp_path, resume=True, allowed_models=["Naive", "HistoricAverage"], max_trials=1)
+    with pytest.raises(ConfigError, match="group_by"):
+        AutoML(task="forecasting", horizon=3, max_trials=2, max_memory="1GB").fit(df)
+    with pytest.raises(ConfigError, match="pass run_dir"):
+        AutoML(task="forecasting", horizon=3, max_trials=2, resume=True).fit(df)
+
+
+def test_the_one_search_over_all_series_resumes_from_its_trial_log(tmp_path: Path) -> None:
+    df = stores(n_stores=2)
+    settings = {"task": "forecasting", "horizon": 7, "columns": COLUMNS, "allowed_models": MODELS[:-1],
+                "n_jobs": 1, "progress": False, "run_dir": tmp_path}
+    full = AutoML(**settings, max_trials=8).fit(df)
+    for number in range(4, 8):  # as if killed after four trials
+        (tmp_path / "jobs" / f"trial-{number}.pkl").unlink()
+    resumed = AutoML(**settings, max_trials=8, resume=True).fit(df)
+    pd.testing.assert_frame_equal(resumed.predict(), full.predict())
+    pd.testing.assert_frame_equal(resumed.leaderboard().drop(columns=["fit_time", "duration"], errors="ignore"),
+                                  full.leaderboard().drop(columns=["fit_time", "duration"], errors="ignore"))

@@ -1,0 +1,526 @@
+"""One forecasting search per group, scheduled under one time budget across all groups.
+
+The groups climb the ladder of :mod:`~tsautoml.many.ladder` together: every rung is
+shipped as one job per chunk of groups, results stream back as chunks finish, and the
+next rung goes to the groups where the out-of-fold error says dearer models can still
+win, as many as the time left allows. Groups the budget never reached get the cheap
+model that did best elsewhere, and are listed. With a run directory every finished job
+is written at once, and a resumed run loads it instead of running it again.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from tsautoml.backends.base import Backend, Failure
+from tsautoml.backends.local import LocalBackend
+from tsautoml.data.grouped import Panel, offsets
+from tsautoml.ensemble.blend import Component
+from tsautoml.many.choice import TOP_K, ChunkModel, GroupChoice, RefitJob, refit_chunk
+from tsautoml.many.chunk import (
+    ChunkData,
+    SearchSpec,
+    TrialScores,
+    TrialsJob,
+    TrialsOutcome,
+    run_trials,
+)
+from tsautoml.many.groups import GroupLayout
+from tsautoml.many.ladder import Rung, build_ladder
+from tsautoml.many.memory import (
+    FITTED_SERIES_BYTES,
+    RUNTIME_BYTES,
+    WORKER_PROCESS_BYTES,
+    MemoryPlan,
+    feature_count,
+    plan_memory,
+)
+from tsautoml.many.runlog import RunLog, data_digest
+from tsautoml.search.space import LearnerSpace
+from tsautoml.search.trial import Trial
+
+__all__ = ["GroupSearch", "GroupSearchResult"]
+
+logger = logging.getLogger(__name__)
+
+SEARCH_SHARE = 0.8  # of the time budget for the first rung; later rungs stop when the refit needs the rest
+MAX_SEARCH_SHARE = 0.9
+REFIT_SAFETY = 1.5  # margin on the refit's estimated time
+_CHUNKS_PER_WORKER = 4  # enough chunks for load balance and streaming
+_SERIES_PER_CHUNK = 500  # and small enough that a lost or unfinished chunk costs little
+
+
+@dataclass
+class GroupSearchResult:
+    """What the group search hands back to the forecaster."""
+
+    components: list[Component]
+    choices: list[GroupChoice]
+    errors: np.ndarray  # out-of-fold errors of the chosen blends, rows = ``error_series``
+    error_series: np.ndarray
+    leaderboard: pd.DataFrame
+    group_choices: pd.DataFrame
+    group_trials: pd.DataFrame
+    unstarted: pd.DataFrame
+    plan: MemoryPlan
+    stop_reason: str
+    refit_failures: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _GroupState:
+    """Per group: its best loss, the cheap rung's best loss, trials run, trials since it last improved."""
+
+    best: np.ndarray
+    cheap: np.ndarray
+    done: np.ndarray
+    stale: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> _GroupState:
+        return cls(np.full(n, np.inf), np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+
+
+class GroupSearch:
+    """Search each ``group_by`` group of a panel under one budget; see the module docstring.
+
+    Parameters
+    ----------
+    spec
+        Horizon, validation, metric, learners and their context.
+    spaces
+        The learners' spaces (the ladder is built from them).
+    layout
+        Which series form each group.
+    backend
+        Where chunks run.
+    time_budget, max_trials, exit_score, patience
+        The budget: seconds for the whole run; per group, trials, the score that ends its
+        climb, trials without improvement that end it.
+    max_memory
+        Bytes the run may use (None: half the machine's memory).
+    run_dir, resume
+        Where finished jobs are written, and whether to load them from an earlier run.
+    """
+
+    def __init__(
+        self,
+        spec: SearchSpec,
+        spaces: list[LearnerSpace],
+        layout: GroupLayout,
+        backend: Backend,
+        *,
+        greater_is_better: bool,
+        time_budget: float | None,
+        max_trials: int | None = None,
+        exit_score: float | None = None,
+        patience: int | None = None,
+        max_memory: int | None = None,
+        run_dir: str | None = None,
+        resume: bool = False,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> None:
+        self.spec, self.layout, self.backend = spec, layout, backend
+        self.rungs, self.cost = build_ladder(spaces, seed)
+        self.sign = -1.0 if greater_is_better else 1.0
+        self.time_budget, self.max_trials, self.exit_score, self.patience = time_budget, max_trials, exit_score, patience
+        self.max_memory, self.run_dir, self.resume, self.seed, self.progress = max_memory, run_dir, resume, seed, progress
+
+    # ------------------------------------------------------------------ run
+    def run(self, panel: Panel, start: float | None = None) -> GroupSearchResult:
+        """Plan, search every rung, choose and refit per group; ``start`` (epoch seconds) starts the budget."""
+        start = time.time() if start is None else start
+        self.deadline = None if self.time_budget is None else start + self.time_budget * SEARCH_SHARE
+        self.end = None if self.time_budget is None else start + self.time_budget
+        plan = self._plan(panel)
+        self.plan = plan
+        chunks = self._chunks(panel, plan)
+        handles = [self.backend.put(c) for c in chunks]
+        self.log = None if self.run_dir is None else RunLog(self.run_dir, self._fingerprint(panel, plan), self.resume)
+        n = self.layout.n_groups
+        state = _GroupState.empty(n)
+        self.scores: list[list[TrialScores]] = [[] for _ in chunks]
+        self.oof: list[dict[int, np.ndarray]] = [{} for _ in chunks]
+        self._rung_seconds: dict[int, float] = {}
+        self._units: dict[int, float] = {}
+        self.bar = tqdm(total=0, disable=not self.progress, desc="groups x trials", unit="trial", leave=False)
+        reason = "every rung climbed"
+        promoted = np.arange(n)
+        for r, rung in enumerate(self.rungs):
+            promoted = self._promote(r, rung, state, promoted, chunks)
+            if promoted.size == 0:
+                reason = f"no group left to promote to rung {rung.name!r}"
+                break
+            if self.deadline is not None and time.time() >= self.deadline:
+                reason = f"time budget reached before rung {rung.name!r}"
+                break
+            tic = time.time()
+            for job, outcome in self._stream(self._trial_jobs(r, rung, promoted, state, chunks, handles), run_trials, "trials"):
+                self._record(job, outcome, state, r)
+            self._rung_seconds[r] = time.time() - tic
+            logger.info("Rung %r: %d groups in %.1fs.", rung.name, promoted.size, self._rung_seconds[r])
+            self._move_deadline(start)
+            if self.log is not None:
+                self.log.write_frame("leaderboard", self._leaderboard(self.scores, []))
+        result = self._refit(chunks, handles, state, reason, plan)
+        self.bar.close()
+        return result
+
+    def _move_deadline(self, start: float) -> None:
+        """Leave the refit the time it will take: each group's most expensive members fitted once more."""
+        if self.time_budget is None or self.end is None:
+            return
+        per_chunk = [sum(sorted((s.duration for s in chunk), reverse=True)[:TOP_K]) for chunk in self.scores]
+        refit = REFIT_SAFETY * sum(per_chunk) / self.spec.n_windows / self.backend.n_workers
+        reserve = max(refit, (1.0 - MAX_SEARCH_SHARE) * self.time_budget)
+        self.deadline = min(start + MAX_SEARCH_SHARE * self.time_budget, self.end - reserve)
+
+    # --------------------------------------------------------------- memory
+    def _plan(self, panel: Panel) -> MemoryPlan:
+        ctx = self.spec.context
+        season = int(ctx.get("season_length", 1))
+        n_features = feature_count(
+            panel.freq, self.spec.horizon, season_length=season, n_exogenous=len(panel.exog), holidays=bool(ctx.get("holidays"))
+        )
+        data_bytes = panel.target.values.nbytes + panel.times.nbytes + sum(v.nbytes for v in panel.exog.values())
+        n_trials = sum(len(r.trials) for r in self.rungs)
+        kept = panel.n_series * (self.spec.width * 8 * n_trials + FITTED_SERIES_BYTES)  # forecasts and models kept here
+        in_process = isinstance(self.backend, LocalBackend) and self.backend.n_workers == 1
+        processes = 0 if in_process else self.backend.n_workers
+        base = _process_memory() + data_bytes + kept + RUNTIME_BYTES + processes * WORKER_PROCESS_BYTES
+        plan = plan_memory(
+            panel.target.lengths, self.layout.codes, n_features, max_memory=self.max_memory,
+            n_workers=self.backend.n_workers, base_bytes=base,
+            min_chunks=max(_CHUNKS_PER_WORKER * self.backend.n_workers, math.ceil(panel.n_series / _SERIES_PER_CHUNK)),
+            horizon=self.spec.horizon, season_length=season,
+            seed=self.seed, learners=[n for n in self.spec.learners if self.spec.is_global(n)], label=self.layout.label,
+        )
+        logger.info("%s", plan.describe())
+        for change in plan.changes:
+            warnings.warn(f"Memory plan: {change}", UserWarning, stacklevel=4)
+        return plan
+
+    def _chunks(self, panel: Panel, plan: MemoryPlan) -> list[ChunkData]:
+        chunks = []
+        for index, groups in enumerate(plan.chunks):
+            sizes = self.layout.sizes[groups]
+            series = self.layout.series_of(groups)
+            ptr = offsets(sizes)
+            search = [
+                ptr[k] + plan.search_series[int(g)] if int(g) in plan.search_series else np.arange(ptr[k], ptr[k + 1])
+                for k, g in enumerate(groups)
+            ]
+            chunks.append(ChunkData(index, series, np.asarray(groups), ptr, np.concatenate(search), panel.select(series)))
+        return chunks
+
+    # ------------------------------------------------------------- schedule
+    def _promote(self, r: int, rung: Rung, state: _GroupState, previous: np.ndarray, chunks: list[ChunkData]) -> np.ndarray:
+        """The groups that climb rung ``r``: still climbing, most promising first, as many as the time allows."""
+        if r == 0:
+            return previous
+        alive = previous[np.isfinite(state.best[previous])]
+        if self.max_trials is not None:
+            alive = alive[state.done[alive] < self.max_trials]
+        if self.exit_score is not None:
+            alive = alive[self.sign * state.best[alive] > self.sign * self.exit_score]
+        if self.patience is not None:
+            alive = alive[state.stale[alive] < self.patience]
+        if rung.keep < 1.0:  # later rungs: only where the dearer models paid, the better share of them
+            gain = (state.cheap[alive] - state.best[alive]) / np.maximum(np.abs(state.cheap[alive]), 1e-12)
+            order = np.lexsort((alive, -gain))
+            alive = alive[order][gain[order] > 0]
+            alive = alive[: math.ceil(rung.keep * previous.size)]
+        else:  # bigger groups first
+            alive = alive[np.lexsort((alive, -self.layout.sizes[alive]))]
+        return np.sort(self._affordable(r, rung, alive, chunks))
+
+    def _affordable(self, r: int, rung: Rung, groups: np.ndarray, chunks: list[ChunkData]) -> np.ndarray:
+        """The leading ``groups`` the time left can pay for, from the pace of the rungs so far."""
+        if self.deadline is None or not self._rung_seconds or groups.size == 0:
+            return groups
+        series = self._search_sizes(chunks)
+        spent = sum(self._rung_seconds.values())
+        units_done = sum(self._units[k] for k in self._rung_seconds)
+        pace = spent / max(units_done, 1e-9)  # seconds per (series x cost) unit
+        rung_cost = sum(self.cost[t.number] for t in rung.trials)
+        need = np.cumsum(series[groups] * rung_cost) * pace * (1 + REFIT_SAFETY / self.spec.n_windows)  # and its refit
+        left = self.deadline - time.time()
+        return groups[need <= left]
+
+    def _search_sizes(self, chunks: list[ChunkData]) -> np.ndarray:
+        if not hasattr(self, "_series_per_group"):
+            sizes = np.zeros(self.layout.n_groups)
+            for c in chunks:
+                sizes[c.groups] = np.bincount(c.search_group, minlength=c.n_groups)
+            self._series_per_group = sizes
+        return self._series_per_group
+
+    def _trial_jobs(
+        self, r: int, rung: Rung, promoted: np.ndarray, state: _GroupState, chunks: list[ChunkData], handles: list[Any]
+    ) -> list[_Job]:
+        """One job per chunk (and per trial count, when ``max_trials`` cuts a rung short for some groups)."""
+        allowed = np.full(self.layout.n_groups, len(rung.trials))
+        if self.max_trials is not None:
+            allowed = np.minimum(allowed, np.maximum(self.max_trials - state.done, 0))
+        cost = np.cumsum([0.0] + [self.cost[t.number] for t in rung.trials])
+        self._units[r] = float(np.sum(self._search_sizes(chunks)[promoted] * cost[allowed[promoted]]))
+        member = np.zeros(self.layout.n_groups, dtype=bool)
+        member[promoted] = True
+        jobs = []
+        for chunk, handle in zip(chunks, handles, strict=True):
+            local = np.flatnonzero(member[chunk.groups])
+            for count in np.unique(allowed[chunk.groups[local]]):
+                groups = local[allowed[chunk.groups[local]] == count]
+                if count == 0 or groups.size == 0:
+                    continue
+                trials = rung.trials[:count]
+                work = TrialsJob(None, self.spec, trials, groups, self.deadline)
+                jobs.append(_Job(f"r{r}-c{chunk.index}-t{trials[0].number}-{count}", chunk, r, work, handle))
+                self.bar.total += groups.size * len(trials)
+        self.bar.refresh()
+        return jobs
+
+    def _stream(self, jobs: list[_Job], fn: Any, log: str) -> Iterator[tuple[_Job, Any]]:
+        """Each job's outcome as it finishes: loaded from the run directory, or run on the backend and saved."""
+        pending = []
+        for job in jobs:
+            saved = None if self.log is None else self.log.load(job.key)
+            if saved is not None:
+                yield job, saved
+            else:
+                pending.append(job)
+        items = [(job.handle, job.work) for job in pending]  # Dask resolves a handle inside a tuple on the worker
+        for i, outcome in self.backend.imap_unordered(functools.partial(_with_chunk, fn), items):
+            job = pending[i]
+            if self.log is not None and not isinstance(outcome, Failure):
+                self.log.save(job.key, outcome, log, self._lines(job, outcome))
+            yield job, outcome
+
+    def _lines(self, job: _Job, outcome: Any) -> list[dict[str, Any]]:
+        """The JSON lines of a finished job: one per (group, trial), or one per group choice."""
+        codes = job.chunk.groups
+        if isinstance(outcome, TrialsOutcome):
+            return [
+                {"rung": job.rung, "chunk": job.chunk.index, "group": self.layout.label(int(codes[g])), "trial": s.trial.key,
+                 "model": s.trial.learner, "params": s.trial.params, "status": st, "score": _json_float(sc),
+                 "window_scores": [_json_float(v) for v in ws], "error": err, "job_seconds": round(s.duration, 3)}
+                for s in outcome.scores
+                for g, st, sc, ws, err in zip(s.groups, s.status, s.score, s.window_scores, s.error, strict=True)
+            ]
+        return [
+            {"group": self.layout.label(c.group), "members": [t.key for t in c.members], "weights": list(c.weights),
+             "params": [t.params for t in c.members], "score": _json_float(c.score), "note": c.note}
+            for c in outcome.choices
+        ]
+
+    def _record(self, job: _Job, outcome: TrialsOutcome | Failure, state: _GroupState, r: int) -> None:
+        """Keep a chunk's scores and forecasts and update its groups' state (a lost chunk records failures)."""
+        work: TrialsJob = job.work
+        if isinstance(outcome, Failure):  # the chunk's worker was lost twice: its groups record the failure
+            n = work.groups.size
+            outcome = TrialsOutcome(job.chunk.index, [
+                TrialScores(t, work.groups, ["failed"] * n, np.full((n, self.spec.n_windows), np.nan),
+                            np.full(n, np.nan), [outcome.error] * n, 0.0)
+                for t in work.trials
+            ], {})
+        self.scores[job.chunk.index].extend(outcome.scores)
+        self.oof[job.chunk.index].update(outcome.oof)
+        for s in outcome.scores:
+            g = job.chunk.groups[s.groups]
+            ok = np.array([st == "ok" for st in s.status]) & np.isfinite(s.score)
+            loss = np.where(ok, self.sign * s.score, np.inf)
+            improved = loss < state.best[g]
+            state.best[g] = np.minimum(state.best[g], loss)
+            state.stale[g] = np.where(improved, 0, state.stale[g] + 1)
+            state.done[g] += 1
+            if r == 0:
+                state.cheap[g] = np.minimum(state.cheap[g], loss)
+        self.bar.update(work.groups.size * len(work.trials))
+        self.bar.set_postfix_str(f"rung {self.rungs[r].name}")
+
+    # ---------------------------------------------------------------- refit
+    def _refit(self, chunks: list[ChunkData], handles: list[Any], state: _GroupState, reason: str, plan: MemoryPlan) -> GroupSearchResult:
+        fallback, fallback_note = self._fallback(state)
+        started = np.zeros(self.layout.n_groups, dtype=bool)
+        for chunk_scores, chunk in zip(self.scores, chunks, strict=True):
+            for s in chunk_scores:
+                started[chunk.groups[s.groups[[st != "skipped" for st in s.status]]]] = True
+        jobs = []
+        for chunk, handle in zip(chunks, handles, strict=True):
+            notes = {g: "fallback: the time budget ran out before the group started" for g in range(chunk.n_groups)
+                     if not started[chunk.groups[g]]}
+            shrunk = [g for g in range(chunk.n_groups) if int(chunk.groups[g]) in plan.search_series]
+            work = RefitJob(None, self.spec, self.scores[chunk.index], self.oof[chunk.index], fallback, notes,
+                            self.sign < 0, self.end, {g: plan.max_history for g in shrunk} if plan.max_history else {})
+            jobs.append(_Job(f"refit-c{chunk.index}", chunk, -1, work, handle))
+        self.bar.total += self.layout.n_groups
+        models: dict[int, ChunkModel] = {}
+        for job, outcome in self._stream(jobs, refit_chunk, "groups"):
+            if isinstance(outcome, Failure):  # lost twice: the chunk gets the fallback here, with a note
+                work = replace(job.work, chunk=job.chunk, scores=[], oof={}, notes={
+                    g: f"fallback: the refit chunk was lost ({outcome.error})" for g in range(job.chunk.n_groups)})
+                outcome = refit_chunk(work)
+                if self.log is not None:
+                    self.log.save(job.key, outcome, "groups", self._lines(job, outcome))
+            models[job.chunk.index] = outcome
+            self.bar.update(job.chunk.n_groups)
+        return self._assemble(chunks, models, started, reason, plan, fallback_note)
+
+    def _fallback(self, state: _GroupState) -> tuple[Trial, str]:
+        """The cheap trial with the best mean loss over the groups it ran on (the first rung's first if none)."""
+        cheap = self.rungs[0].trials
+        totals = {t.number: [0.0, 0] for t in cheap}
+        for chunk_scores in self.scores:
+            for s in chunk_scores:
+                if s.trial.number in totals:
+                    ok = np.array([st == "ok" for st in s.status]) & np.isfinite(s.score)
+                    totals[s.trial.number][0] += float(np.sum(self.sign * s.score[ok]))
+                    totals[s.trial.number][1] += int(ok.sum())
+        ranked = sorted(cheap, key=lambda t: (totals[t.number][0] / totals[t.number][1] if totals[t.number][1] else math.inf, t.number))
+        best = ranked[0]
+        return best, f"{best.key} (the best cheap model over the groups that ran)"
+
+    def _assemble(
+        self, chunks: list[ChunkData], models: dict[int, ChunkModel], started: np.ndarray, reason: str, plan: MemoryPlan,
+        fallback_note: str,
+    ) -> GroupSearchResult:
+        components, choices, errors, rows, failures = [], [], [], [], {}
+        for chunk in chunks:
+            model = models[chunk.index]
+            for comp in model.components:
+                components.append(Component(comp.trial, chunk.series[comp.series], comp.weights, comp.learner))
+            choices.extend(model.choices)
+            errors.append(model.errors)
+            rows.append(chunk.series[chunk.search])
+            failures.update(model.failures)
+        unstarted = np.flatnonzero(~started)
+        listed = self.layout.frame(unstarted)
+        listed["model"] = fallback_note
+        if unstarted.size:
+            warnings.warn(
+                f"{unstarted.size} of {self.layout.n_groups} groups were never started within the time budget; "
+                f"they get {fallback_note}. See unstarted_groups().", UserWarning, stacklevel=4,
+            )
+        return GroupSearchResult(
+            components, choices, np.concatenate(errors), np.concatenate(rows), self._leaderboard(self.scores, choices),
+            self._choices_frame(choices), self._group_trials(chunks), listed, plan, reason, failures,
+        )
+
+    # -------------------------------------------------------------- reports
+    def _leaderboard(self, scores: list[list[TrialScores]], choices: list[GroupChoice]) -> pd.DataFrame:
+        """One row per trial over all groups: groups run, ok, failed, mean score where ok, groups it serves."""
+        rows: dict[int, dict[str, Any]] = {}
+        rung_of = {t.number: rung.name for rung in self.rungs for t in rung.trials}
+        for chunk_scores in scores:
+            for s in chunk_scores:
+                row = rows.setdefault(s.trial.number, {
+                    "trial": s.trial.key, "model": s.trial.learner, "rung": rung_of.get(s.trial.number, ""),
+                    "params": json.dumps(s.trial.params, default=str), "groups": 0, "ok": 0, "failed": 0, "timeout": 0,
+                    "skipped": 0, "_sum": 0.0, "seconds": 0.0,
+                })
+                for st, sc in zip(s.status, s.score, strict=True):
+                    row["groups"] += 1
+                    if st == "ok" and np.isfinite(sc):
+                        row["ok"] += 1
+                        row["_sum"] += float(sc)
+                    elif st in ("failed", "timeout", "skipped"):
+                        row[st] += 1
+                row["seconds"] += s.duration
+        served: dict[int, int] = {}
+        for c in choices:
+            for t in c.members:
+                served[t.number] = served.get(t.number, 0) + 1
+        frame = pd.DataFrame(list(rows.values()))
+        if frame.empty:
+            return frame
+        frame[f"mean_{self.spec.metric}"] = frame["_sum"] / frame["ok"].where(frame["ok"] > 0)
+        frame["groups_served"] = [served.get(int(k.rsplit("#", 1)[1]), 0) for k in frame["trial"]]
+        frame["note"] = self._plan_note()
+        frame = frame.drop(columns="_sum").sort_values(["groups_served", "ok"], ascending=False, kind="stable")
+        frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+        return frame.reset_index(drop=True)
+
+    def _plan_note(self) -> str:
+        """What the memory plan shrank, for the leaderboard ("" when nothing)."""
+        plan = self.plan
+        if not plan.search_series and plan.max_history is None:
+            return ""
+        note = f"memory plan: {len(plan.search_series)} group(s) scored on a subsample of their series"
+        if plan.max_history is not None:
+            note += f"; their global-model refits keep the last {plan.max_history} points"
+        return note + " (see memory_plan().changes)"
+
+    def _choices_frame(self, choices: list[GroupChoice]) -> pd.DataFrame:
+        """One row per group: members, weights, validation score, note."""
+        frame = self.layout.frame(np.array([c.group for c in choices], dtype=np.int64))
+        frame["models"] = [" + ".join(t.learner for t in c.members) for c in choices]
+        frame["members"] = [[t.key for t in c.members] for c in choices]
+        frame["weights"] = [list(c.weights) for c in choices]
+        frame[self.spec.metric] = [c.score for c in choices]
+        frame["note"] = [c.note for c in choices]
+        return frame
+
+    def _group_trials(self, chunks: list[ChunkData]) -> pd.DataFrame:
+        """One row per (group, trial): status and score."""
+        parts = []
+        for chunk, chunk_scores in zip(chunks, self.scores, strict=True):
+            for s in chunk_scores:
+                part = self.layout.frame(chunk.groups[s.groups])
+                part["trial"], part["model"] = s.trial.key, s.trial.learner
+                part["status"], part[self.spec.metric], part["error"] = s.status, s.score, s.error
+                parts.append(part)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def _fingerprint(self, panel: Panel, plan: MemoryPlan) -> dict[str, Any]:
+        """What a resumed run must share with the first: settings, data and the chunks."""
+        data = data_digest(panel.target.values, panel.times.view(np.int64), panel.indptr, self.layout.codes)
+        chunks = data_digest(np.concatenate([[len(c)] for c in plan.chunks]), *plan.chunks)
+        spec = {k: v for k, v in self.spec.context.items() if k != "n_jobs"}
+        return {
+            "data": data, "chunks": chunks, "horizon": self.spec.horizon, "metric": self.spec.metric,
+            "n_windows": self.spec.n_windows, "step": self.spec.step, "learners": sorted(self.spec.learners),
+            "context": json.dumps(spec, sort_keys=True, default=str), "max_trials": self.max_trials,
+            "exit_score": self.exit_score, "patience": self.patience, "seed": self.seed,
+            "ladder": [[t.key for t in r.trials] for r in self.rungs],
+        }
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A unit of work: its run-directory key, its chunk, its rung (-1: refit), the job and the chunk's handle."""
+
+    key: str
+    chunk: ChunkData
+    rung: int
+    work: Any
+    handle: Any
+
+
+def _with_chunk(fn: Callable[[Any], Any], item: tuple[ChunkData, Any]) -> Any:
+    """``fn(job)`` with the job's chunk filled in from the shipped data (runs on a worker)."""
+    chunk, work = item
+    return fn(replace(work, chunk=chunk))
+
+
+def _json_float(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _process_memory() -> int:
+    """Resident bytes of this process."""
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
