@@ -299,11 +299,14 @@ def fit_tsautoml(
     data: Dataset, spec: dict[str, Any], result: dict[str, Any], log: list[str]
 ) -> pd.DataFrame:
     """``AutoML(group_by=["unique_id"], ...).fit(train)`` and ``predict()``, measured."""
-    from tsautoml import AutoML
+    from tsautoml import AutoML, CVConfig
 
+    settings = dict(spec["settings"])
+    windows = settings.pop("cv_windows", None)
     model = AutoML(
         task="forecasting", horizon=data.horizon, season_length=data.season_length,
-        freq=data.freq, group_by=["unique_id"], seed=0, progress=False, **spec["settings"],
+        freq=data.freq, group_by=["unique_id"], seed=0, progress=False,
+        cv=None if windows is None else CVConfig(n_windows=windows), **settings,
     )  # fmt: skip
     meter = fa.Meter()
     with fa.capture_tsautoml_logs() as logs, warnings.catch_warnings(record=True) as caught:
@@ -418,9 +421,10 @@ def accuracy(name: str, args: argparse.Namespace, stamp: str) -> None:
     for budget in args.budgets:
         print(f"  tsautoml, time_budget={budget:g} s ...", flush=True)
         outcome = run_child(_spec(name, args, "tsautoml", {
-            "time_budget": budget, "backend": "joblib", "n_jobs": ACCURACY_JOBS,
+            "time_budget": budget, "backend": "joblib", "n_jobs": ACCURACY_JOBS, "cv_windows": args.windows,
         }))  # fmt: skip
-        row = report.run_row("accuracy", name, f"joblib:{ACCURACY_JOBS}", outcome, budget=budget)
+        config = f"joblib:{ACCURACY_JOBS}, {args.windows or 3} validation window(s)"
+        row = report.run_row("accuracy", name, config, outcome, budget=budget)
         if outcome.forecasts is not None:
             row.update(
                 report.scored(
@@ -547,6 +551,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--configs", type=_configs, default=_configs(DEFAULT_CONFIGS),
                    help=f"throughput runs, BACKEND:WORKERS comma-separated (default {DEFAULT_CONFIGS})")  # fmt: skip
     p.add_argument("--refresh", action="store_true", help="refit statsforecast even when cached")
+    p.add_argument("--windows", type=_positive, help="validation windows of the accuracy runs (default 3)")
     p.add_argument("--data-dir", type=Path, default=_data.DATA_DIR,
                    help="folder of m4_yearly.json etc., or the shared data root holding forecasting/")  # fmt: skip
     p.add_argument("--out", type=Path, default=BENCH / "results", help="CSV, logs and cache/")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from tsautoml.backends import make_backend
+from tsautoml.backends import BackendName, make_backend
 from tsautoml.config import Budget, CVConfig, TabularCV
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.exceptions import ConfigError, NotFittedError
@@ -150,7 +150,7 @@ class AutoML:
         seed: int = 0,
         n_jobs: int = -1,
         progress: bool = True,
-        backend: str = "joblib",
+        backend: BackendName = "joblib",
         dask_address: str | None = None,
         max_memory: int | str | None = None,
         run_dir: str | Path | None = None,

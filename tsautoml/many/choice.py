@@ -10,11 +10,12 @@ import numpy as np
 from sklearn.base import clone
 
 from tsautoml.ensemble.blend import Component
+from tsautoml.exceptions import DataValidationError
 from tsautoml.many.chunk import ChunkData, SearchSpec, TrialScores, group_window_scores, window_mean
 from tsautoml.models.base import BaseLearner
 from tsautoml.search.trial import Trial
 
-__all__ = ["ChunkModel", "GroupChoice", "RefitJob", "choose", "refit_chunk"]
+__all__ = ["TOP_K", "ChunkModel", "GroupChoice", "RefitJob", "blend_losses", "choose", "refit_chunk"]
 
 TOP_K = 3  # blends of the best two and three trials are scored next to the best one
 
@@ -43,6 +44,7 @@ class RefitJob:
     greater_is_better: bool = False
     deadline: float | None = None
     max_history: dict[int, int] = field(default_factory=dict)  # group position -> points kept by global refits
+    blend_size: int | None = None  # every group blends its best this many trials (None: each group's best blend)
 
 
 @dataclass
@@ -56,38 +58,54 @@ class ChunkModel:
     failures: dict[str, str]
 
 
-def choose(chunk: ChunkData, spec: SearchSpec, job: RefitJob) -> list[GroupChoice]:
-    """Per group: the best of its best trial and the mean of its best 2 and 3 trials, by validation score."""
-    sign = -1.0 if job.greater_is_better else 1.0
-    ranked: list[list[tuple[float, int]]] = [[] for _ in range(chunk.n_groups)]
-    trials = {s.trial.number: s.trial for s in job.scores}
-    for s in job.scores:
+def _ranked(scores: list[TrialScores], n_groups: int, sign: float) -> list[list[tuple[float, int]]]:
+    """Per group, its scored trials as (loss, trial number), best first."""
+    ranked: list[list[tuple[float, int]]] = [[] for _ in range(n_groups)]
+    for s in scores:
         for g, status, score in zip(s.groups, s.status, s.score, strict=True):
             if status == "ok" and np.isfinite(score):
                 ranked[g].append((sign * float(score), s.trial.number))
     for r in ranked:
         r.sort()
+    return ranked
+
+
+def blend_losses(
+    chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], greater_is_better: bool
+) -> np.ndarray:
+    """``(n_groups, TOP_K)`` validation loss of each group's best trial and of the mean of its best 2, 3 (NaN: too few)."""
+    sign = -1.0 if greater_is_better else 1.0
+    ranked = _ranked(scores, chunk.n_groups, sign)
+    losses = np.full((chunk.n_groups, TOP_K), np.nan)
+    losses[:, 0] = [r[0][0] if r else np.nan for r in ranked]
     folds = chunk.search_folds(spec)
-    best: list[tuple[float, int]] = [(r[0][0], 1) if r else (np.inf, 0) for r in ranked]
     for k in range(2, TOP_K + 1):
-        groups = np.array([g for g in range(chunk.n_groups) if len(ranked[g]) >= k and g not in job.notes], dtype=np.int64)
-        if groups.size == 0:
-            continue
-        matrix = _blend_oof(chunk, groups, [[n for _, n in ranked[g][:k]] for g in groups], job.oof, spec)
-        scores = window_mean(group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec))
-        for g, score in zip(groups, scores, strict=True):
-            if np.isfinite(score) and sign * score < best[g][0]:
-                best[g] = (sign * float(score), k)
+        groups = np.array([g for g in range(chunk.n_groups) if len(ranked[g]) >= k], dtype=np.int64)
+        if groups.size:
+            matrix = _blend_oof(chunk, groups, [[n for _, n in ranked[g][:k]] for g in groups], oof, spec)
+            losses[groups, k - 1] = sign * window_mean(
+                group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
+            )
+    return losses
+
+
+def choose(chunk: ChunkData, spec: SearchSpec, job: RefitJob) -> list[GroupChoice]:
+    """Per group: the mean of its best ``job.blend_size`` trials (fewer if it has fewer), else its best blend."""
+    sign = -1.0 if job.greater_is_better else 1.0
+    ranked = _ranked(job.scores, chunk.n_groups, sign)
+    losses = blend_losses(chunk, spec, job.scores, job.oof, job.greater_is_better)
+    trials = {s.trial.number: s.trial for s in job.scores}
     choices = []
     for g in range(chunk.n_groups):
-        loss, k = best[g]
         code = int(chunk.groups[g])
-        if g in job.notes or k == 0:
+        if g in job.notes or not ranked[g]:
             note = job.notes.get(g, "fallback: no trial succeeded")
             choices.append(GroupChoice(code, (job.fallback,), (1.0,), np.nan, note))
             continue
+        finite = np.flatnonzero(np.isfinite(losses[g]))
+        k = min(job.blend_size, len(ranked[g])) if job.blend_size else int(finite[np.argmin(losses[g, finite])]) + 1
         members = tuple(trials[n] for _, n in ranked[g][:k])
-        choices.append(GroupChoice(code, members, (1.0 / k,) * k, sign * loss))
+        choices.append(GroupChoice(code, members, (1.0 / k,) * k, sign * float(losses[g, k - 1])))
     return choices
 
 
@@ -133,17 +151,35 @@ def refit_chunk(job: RefitJob) -> ChunkModel:
             except Exception as exc:  # a member that cannot be refitted gives way
                 failures[trial.key] = f"{type(exc).__name__}: {exc}"[:300]
     final = [_renormalise(g, c, fitted, job.fallback) for g, c in enumerate(choices)]
-    number = job.fallback.number
-    needs = [g for g, c in enumerate(final) if any(t.number == number for t in c.members)]
-    if needs and (needs != users.get(number) or (number, -1) not in fitted):  # groups the fallback now serves
-        series = np.flatnonzero(np.isin(chunk.local_group, needs))
-        fitted[(number, -1)] = (series, _fit(chunk, spec, job.fallback, series, None))
+    _fit_orphans(chunk, spec, job.fallback, final, fitted, users)
     return ChunkModel(chunk.index, final, _components(chunk, final, fitted), _errors(chunk, spec, final, job.oof), failures)
+
+
+def _fit_orphans(
+    chunk: ChunkData, spec: SearchSpec, fallback: Trial, final: list[GroupChoice], fitted: dict, users: dict[int, list[int]]
+) -> None:
+    """Fit the fallback, without a deadline, on the groups it serves that no fitted unit covers yet."""
+    number = fallback.number
+    covered = set(users.get(number, [])) if (number, -1) in fitted else set()
+    orphans = [g for g, c in enumerate(final) if c.members == (fallback,) and g not in covered and (number, g) not in fitted]
+    if not orphans:
+        return
+    units = [(g, [g]) for g in orphans] if spec.is_global(fallback.learner) else [(-2, orphans)]
+    for key, unit in units:
+        series = np.flatnonzero(np.isin(chunk.local_group, unit))
+        try:
+            fitted[(number, key)] = (series, _fit(chunk, spec, fallback, series, None))
+        except Exception as exc:
+            labels = ", ".join(str(chunk.groups[g]) for g in unit[:5])
+            raise DataValidationError(
+                f"Group(s) {labels} could not be fitted at all: their chosen models failed and so did the fallback "
+                f"{fallback.key} ({type(exc).__name__}: {exc}). Check their series (length, missing values)."
+            ) from exc
 
 
 def _fit(chunk: ChunkData, spec: SearchSpec, trial: Trial, series: np.ndarray, deadline: float | None) -> BaseLearner:
     panel = chunk.panel if series.size == chunk.panel.n_series else chunk.panel.select(series)
-    monotonic = None if deadline is None else time.monotonic() + max(deadline - time.time(), 1.0)
+    monotonic = None if deadline is None else time.monotonic() + max(deadline - time.time(), 0.1)
     return clone(spec.make_learner(trial)).fit(panel, deadline=monotonic)
 
 

@@ -25,7 +25,7 @@ from tsautoml.search.splitters import Fold, RollingOriginSplitter
 from tsautoml.search.tasks import ForecastTask
 from tsautoml.search.trial import Trial
 
-__all__ = ["ChunkData", "SearchSpec", "TrialsJob", "TrialsOutcome", "TrialScores", "group_window_scores", "run_trials", "window_mean"]
+__all__ = ["ChunkData", "SearchSpec", "TrialsJob", "TrialsOutcome", "TrialScores", "group_window_scores", "run_trials", "uniform_scores", "window_mean"]
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
     for trial in job.trials:
         time_left = None if job.deadline is None else job.deadline - time.time()
         if time_left is not None and time_left <= 0:
-            scores.append(_uniform(trial, groups, spec, "skipped", "the time budget ran out before it started", 0.0))
+            scores.append(uniform_scores(trial, groups, spec, "skipped", "the time budget ran out before it started", 0.0))
             continue
         matrix = np.full((chunk.search.size, spec.width), np.nan)
         start = time.monotonic()
@@ -180,7 +180,8 @@ def _left(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.time()
 
 
-def _uniform(trial: Trial, groups: np.ndarray, spec: SearchSpec, status: str, error: str, duration: float) -> TrialScores:
+def uniform_scores(trial: Trial, groups: np.ndarray, spec: SearchSpec, status: str, error: str, duration: float) -> TrialScores:
+    """The same status and error for every group (nothing scored)."""
     n = groups.size
     return TrialScores(trial, groups, [status] * n, np.full((n, spec.n_windows), np.nan), np.full(n, np.nan), [error] * n, duration)
 
@@ -194,7 +195,9 @@ def _evaluate(
     if time_left is not None and time_left <= 0:
         return "skipped", "the time budget ran out before it started"
     panel = chunk.search_panel if rows.size == chunk.search.size else chunk.search_panel.select(rows)
-    folds = spec.splitter().split(panel.indptr)
+    folds = [f for f in spec.splitter().split(panel.indptr) if f.series.size]  # short groups: fewer windows
+    if not folds:
+        return "unvalidated", "no series long enough to validate"
     task = ForecastTask(panel, spec.horizon, folds, spec.metric, spec.learners, spec.context)
     result = task.evaluate(trial, time_left)
     if result.status != "ok":

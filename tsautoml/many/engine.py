@@ -28,7 +28,8 @@ from tsautoml.backends.base import Backend, Failure
 from tsautoml.backends.local import LocalBackend
 from tsautoml.data.grouped import Panel, offsets
 from tsautoml.ensemble.blend import Component
-from tsautoml.many.choice import TOP_K, ChunkModel, GroupChoice, RefitJob, refit_chunk
+from tsautoml.exceptions import DataValidationError
+from tsautoml.many.choice import TOP_K, ChunkModel, GroupChoice, RefitJob, blend_losses, refit_chunk
 from tsautoml.many.chunk import (
     ChunkData,
     SearchSpec,
@@ -36,6 +37,7 @@ from tsautoml.many.chunk import (
     TrialsJob,
     TrialsOutcome,
     run_trials,
+    uniform_scores,
 )
 from tsautoml.many.groups import GroupLayout
 from tsautoml.many.ladder import Rung, build_ladder
@@ -145,11 +147,18 @@ class GroupSearch:
         start = time.time() if start is None else start
         self.deadline = None if self.time_budget is None else start + self.time_budget * SEARCH_SHARE
         self.end = None if self.time_budget is None else start + self.time_budget
-        plan = self._plan(panel)
+        self.log = None if self.run_dir is None else RunLog(self.run_dir, self._fingerprint(panel), self.resume)
+        plan = None if self.log is None else self.log.load("plan")  # a resumed run keeps its chunks
+        if plan is None:
+            plan = self._plan(panel)
+            if self.log is not None:
+                self.log.save("plan", plan, "trials", [])
         self.plan = plan
         chunks = self._chunks(panel, plan)
         handles = [self.backend.put(c) for c in chunks]
-        self.log = None if self.run_dir is None else RunLog(self.run_dir, self._fingerprint(panel, plan), self.resume)
+        self._series_per_group = np.zeros(self.layout.n_groups)  # series each group's search scores on
+        for c in chunks:
+            self._series_per_group[c.groups] = np.bincount(c.search_group, minlength=c.n_groups)
         n = self.layout.n_groups
         state = _GroupState.empty(n)
         self.scores: list[list[TrialScores]] = [[] for _ in chunks]
@@ -160,9 +169,11 @@ class GroupSearch:
         reason = "every rung climbed"
         promoted = np.arange(n)
         for r, rung in enumerate(self.rungs):
-            promoted = self._promote(r, rung, state, promoted, chunks)
+            candidates = self._promote(r, rung, state, promoted)
+            promoted = np.sort(self._affordable(rung, candidates))
             if promoted.size == 0:
-                reason = f"no group left to promote to rung {rung.name!r}"
+                reason = (f"the time left pays for no group at rung {rung.name!r}" if candidates.size
+                          else f"no group left to promote to rung {rung.name!r}")
                 break
             if self.deadline is not None and time.time() >= self.deadline:
                 reason = f"time budget reached before rung {rung.name!r}"
@@ -227,31 +238,37 @@ class GroupSearch:
         return chunks
 
     # ------------------------------------------------------------- schedule
-    def _promote(self, r: int, rung: Rung, state: _GroupState, previous: np.ndarray, chunks: list[ChunkData]) -> np.ndarray:
-        """The groups that climb rung ``r``: still climbing, most promising first, as many as the time allows."""
+    def _promote(self, r: int, rung: Rung, state: _GroupState, previous: np.ndarray) -> np.ndarray:
+        """The groups that may climb rung ``r``, most promising first.
+
+        Those still climbing; for the later rungs, the better half of those where the dearer
+        models paid.
+        """
         if r == 0:
             return previous
         alive = previous[np.isfinite(state.best[previous])]
         if self.max_trials is not None:
             alive = alive[state.done[alive] < self.max_trials]
         if self.exit_score is not None:
-            alive = alive[self.sign * state.best[alive] > self.sign * self.exit_score]
+            alive = alive[state.best[alive] > self.sign * self.exit_score]  # best is a loss
         if self.patience is not None:
             alive = alive[state.stale[alive] < self.patience]
-        if rung.keep < 1.0:  # later rungs: only where the dearer models paid, the better share of them
+        if rung.keep < 1.0 and r > 1:  # later rungs: only where the dearer models paid, the better share of them
             gain = (state.cheap[alive] - state.best[alive]) / np.maximum(np.abs(state.cheap[alive]), 1e-12)
             order = np.lexsort((alive, -gain))
             alive = alive[order][gain[order] > 0]
             alive = alive[: math.ceil(rung.keep * previous.size)]
+        elif rung.keep < 1.0:  # no dearer model has run yet: the worse-forecast share, with the most room
+            alive = alive[np.lexsort((alive, -state.best[alive]))][: math.ceil(rung.keep * previous.size)]
         else:  # bigger groups first
             alive = alive[np.lexsort((alive, -self.layout.sizes[alive]))]
-        return np.sort(self._affordable(r, rung, alive, chunks))
+        return alive
 
-    def _affordable(self, r: int, rung: Rung, groups: np.ndarray, chunks: list[ChunkData]) -> np.ndarray:
+    def _affordable(self, rung: Rung, groups: np.ndarray) -> np.ndarray:
         """The leading ``groups`` the time left can pay for, from the pace of the rungs so far."""
         if self.deadline is None or not self._rung_seconds or groups.size == 0:
             return groups
-        series = self._search_sizes(chunks)
+        series = self._series_per_group
         spent = sum(self._rung_seconds.values())
         units_done = sum(self._units[k] for k in self._rung_seconds)
         pace = spent / max(units_done, 1e-9)  # seconds per (series x cost) unit
@@ -259,14 +276,6 @@ class GroupSearch:
         need = np.cumsum(series[groups] * rung_cost) * pace * (1 + REFIT_SAFETY / self.spec.n_windows)  # and its refit
         left = self.deadline - time.time()
         return groups[need <= left]
-
-    def _search_sizes(self, chunks: list[ChunkData]) -> np.ndarray:
-        if not hasattr(self, "_series_per_group"):
-            sizes = np.zeros(self.layout.n_groups)
-            for c in chunks:
-                sizes[c.groups] = np.bincount(c.search_group, minlength=c.n_groups)
-            self._series_per_group = sizes
-        return self._series_per_group
 
     def _trial_jobs(
         self, r: int, rung: Rung, promoted: np.ndarray, state: _GroupState, chunks: list[ChunkData], handles: list[Any]
@@ -276,7 +285,7 @@ class GroupSearch:
         if self.max_trials is not None:
             allowed = np.minimum(allowed, np.maximum(self.max_trials - state.done, 0))
         cost = np.cumsum([0.0] + [self.cost[t.number] for t in rung.trials])
-        self._units[r] = float(np.sum(self._search_sizes(chunks)[promoted] * cost[allowed[promoted]]))
+        self._units[r] = float(np.sum(self._series_per_group[promoted] * cost[allowed[promoted]]))
         member = np.zeros(self.layout.n_groups, dtype=bool)
         member[promoted] = True
         jobs = []
@@ -288,7 +297,8 @@ class GroupSearch:
                     continue
                 trials = rung.trials[:count]
                 work = TrialsJob(None, self.spec, trials, groups, self.deadline)
-                jobs.append(_Job(f"r{r}-c{chunk.index}-t{trials[0].number}-{count}", chunk, r, work, handle))
+                key = f"r{r}-c{chunk.index}-t{trials[0].number}-{count}-{data_digest(chunk.groups[groups])[:8]}"
+                jobs.append(_Job(key, chunk, r, work, handle))
                 self.bar.total += groups.size * len(trials)
         self.bar.refresh()
         return jobs
@@ -302,7 +312,8 @@ class GroupSearch:
                 yield job, saved
             else:
                 pending.append(job)
-        items = [(job.handle, job.work) for job in pending]  # Dask resolves a handle inside a tuple on the worker
+        # Dask resolves handles inside a tuple on the worker; a job's large fields are shipped the same way
+        items = [(job.handle, None if job.payload is None else self.backend.put(job.payload), job.work) for job in pending]
         for i, outcome in self.backend.imap_unordered(functools.partial(_with_chunk, fn), items):
             job = pending[i]
             if self.log is not None and not isinstance(outcome, Failure):
@@ -330,14 +341,16 @@ class GroupSearch:
         """Keep a chunk's scores and forecasts and update its groups' state (a lost chunk records failures)."""
         work: TrialsJob = job.work
         if isinstance(outcome, Failure):  # the chunk's worker was lost twice: its groups record the failure
-            n = work.groups.size
-            outcome = TrialsOutcome(job.chunk.index, [
-                TrialScores(t, work.groups, ["failed"] * n, np.full((n, self.spec.n_windows), np.nan),
-                            np.full(n, np.nan), [outcome.error] * n, 0.0)
-                for t in work.trials
-            ], {})
+            failed = [uniform_scores(t, work.groups, self.spec, "failed", outcome.error, 0.0) for t in work.trials]
+            outcome = TrialsOutcome(job.chunk.index, failed, {})
         self.scores[job.chunk.index].extend(outcome.scores)
-        self.oof[job.chunk.index].update(outcome.oof)
+        kept = self.oof[job.chunk.index]
+        for number, matrix in outcome.oof.items():  # two jobs of a rung on one chunk fill different rows
+            if number in kept:
+                rows = np.isfinite(matrix).any(axis=1)
+                kept[number][rows] = matrix[rows]
+            else:
+                kept[number] = matrix
         for s in outcome.scores:
             g = job.chunk.groups[s.groups]
             ok = np.array([st == "ok" for st in s.status]) & np.isfinite(s.score)
@@ -345,7 +358,7 @@ class GroupSearch:
             improved = loss < state.best[g]
             state.best[g] = np.minimum(state.best[g], loss)
             state.stale[g] = np.where(improved, 0, state.stale[g] + 1)
-            state.done[g] += 1
+            state.done[g] += np.array([st != "skipped" for st in s.status], dtype=np.int64)
             if r == 0:
                 state.cheap[g] = np.minimum(state.cheap[g], loss)
         self.bar.update(work.groups.size * len(work.trials))
@@ -358,26 +371,47 @@ class GroupSearch:
         for chunk_scores, chunk in zip(self.scores, chunks, strict=True):
             for s in chunk_scores:
                 started[chunk.groups[s.groups[[st != "skipped" for st in s.status]]]] = True
+        self.blend_size = self._blend_size(chunks)
         jobs = []
         for chunk, handle in zip(chunks, handles, strict=True):
             notes = {g: "fallback: the time budget ran out before the group started" for g in range(chunk.n_groups)
                      if not started[chunk.groups[g]]}
             shrunk = [g for g in range(chunk.n_groups) if int(chunk.groups[g]) in plan.search_series]
-            work = RefitJob(None, self.spec, self.scores[chunk.index], self.oof[chunk.index], fallback, notes,
-                            self.sign < 0, self.end, {g: plan.max_history for g in shrunk} if plan.max_history else {})
-            jobs.append(_Job(f"refit-c{chunk.index}", chunk, -1, work, handle))
+            work = RefitJob(None, self.spec, [], {}, fallback, notes, self.sign < 0, self.end,
+                            {g: plan.max_history for g in shrunk} if plan.max_history else {}, self.blend_size)
+            payload = {"scores": self.scores[chunk.index], "oof": self.oof[chunk.index]}
+            jobs.append(_Job(f"refit-c{chunk.index}", chunk, -1, work, handle, payload))
         self.bar.total += self.layout.n_groups
         models: dict[int, ChunkModel] = {}
         for job, outcome in self._stream(jobs, refit_chunk, "groups"):
-            if isinstance(outcome, Failure):  # lost twice: the chunk gets the fallback here, with a note
-                work = replace(job.work, chunk=job.chunk, scores=[], oof={}, notes={
+            if isinstance(outcome, Failure) and outcome.error.startswith("worker lost"):  # the fallback, here
+                work = replace(job.work, chunk=job.chunk, notes={
                     g: f"fallback: the refit chunk was lost ({outcome.error})" for g in range(job.chunk.n_groups)})
                 outcome = refit_chunk(work)
+            elif isinstance(outcome, Failure):  # a clear error raised by the refit (no model at all)
+                raise DataValidationError(outcome.error)
                 if self.log is not None:
                     self.log.save(job.key, outcome, "groups", self._lines(job, outcome))
             models[job.chunk.index] = outcome
             self.bar.update(job.chunk.n_groups)
-        return self._assemble(chunks, models, started, reason, plan, fallback_note)
+        result = self._assemble(chunks, models, started, reason, plan, fallback_note)
+        if self.log is not None:
+            self.log.write_frame("leaderboard", result.leaderboard)
+        return result
+
+    def _blend_size(self, chunks: list[ChunkData]) -> int:
+        """How many best trials every group blends: the size with the lowest mean validation loss.
+
+        The mean is over the groups that have every size; one choice for all groups is far
+        less noisy than one per group.
+        """
+        losses = np.vstack([blend_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign < 0) for c in chunks])
+        complete = losses[np.isfinite(losses).all(axis=1)]
+        if not len(complete):
+            return 1
+        mean = complete.mean(axis=0)
+        logger.info("Mean validation loss of each group's best 1..%d trials blended: %s.", TOP_K, np.round(mean, 4).tolist())
+        return int(np.argmin(mean)) + 1
 
     def _fallback(self, state: _GroupState) -> tuple[Trial, str]:
         """The cheap trial with the best mean loss over the groups it ran on (the first rung's first if none)."""
@@ -427,7 +461,7 @@ class GroupSearch:
         for chunk_scores in scores:
             for s in chunk_scores:
                 row = rows.setdefault(s.trial.number, {
-                    "trial": s.trial.key, "model": s.trial.learner, "rung": rung_of.get(s.trial.number, ""),
+                    "number": s.trial.number, "trial": s.trial.key, "model": s.trial.learner, "rung": rung_of.get(s.trial.number, ""),
                     "params": json.dumps(s.trial.params, default=str), "groups": 0, "ok": 0, "failed": 0, "timeout": 0,
                     "skipped": 0, "_sum": 0.0, "seconds": 0.0,
                 })
@@ -447,7 +481,7 @@ class GroupSearch:
         if frame.empty:
             return frame
         frame[f"mean_{self.spec.metric}"] = frame["_sum"] / frame["ok"].where(frame["ok"] > 0)
-        frame["groups_served"] = [served.get(int(k.rsplit("#", 1)[1]), 0) for k in frame["trial"]]
+        frame["groups_served"] = [served.get(n, 0) for n in frame.pop("number")]
         frame["note"] = self._plan_note()
         frame = frame.drop(columns="_sum").sort_values(["groups_served", "ok"], ascending=False, kind="stable")
         frame.insert(0, "rank", np.arange(1, len(frame) + 1))
@@ -484,13 +518,12 @@ class GroupSearch:
                 parts.append(part)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
-    def _fingerprint(self, panel: Panel, plan: MemoryPlan) -> dict[str, Any]:
-        """What a resumed run must share with the first: settings, data and the chunks."""
+    def _fingerprint(self, panel: Panel) -> dict[str, Any]:
+        """What a resumed run must share with the first: settings and data (it reuses the first run's plan)."""
         data = data_digest(panel.target.values, panel.times.view(np.int64), panel.indptr, self.layout.codes)
-        chunks = data_digest(np.concatenate([[len(c)] for c in plan.chunks]), *plan.chunks)
         spec = {k: v for k, v in self.spec.context.items() if k != "n_jobs"}
         return {
-            "data": data, "chunks": chunks, "horizon": self.spec.horizon, "metric": self.spec.metric,
+            "data": data, "horizon": self.spec.horizon, "metric": self.spec.metric,
             "n_windows": self.spec.n_windows, "step": self.spec.step, "learners": sorted(self.spec.learners),
             "context": json.dumps(spec, sort_keys=True, default=str), "max_trials": self.max_trials,
             "exit_score": self.exit_score, "patience": self.patience, "seed": self.seed,
@@ -500,19 +533,23 @@ class GroupSearch:
 
 @dataclass(frozen=True)
 class _Job:
-    """A unit of work: its run-directory key, its chunk, its rung (-1: refit), the job and the chunk's handle."""
+    """A unit of work: its run-directory key, chunk, rung (-1: refit), job, and what is shipped apart.
+
+    ``handle`` is the chunk's data on the backend; ``payload`` the job's large fields.
+    """
 
     key: str
     chunk: ChunkData
     rung: int
     work: Any
     handle: Any
+    payload: dict[str, Any] | None = None
 
 
-def _with_chunk(fn: Callable[[Any], Any], item: tuple[ChunkData, Any]) -> Any:
-    """``fn(job)`` with the job's chunk filled in from the shipped data (runs on a worker)."""
-    chunk, work = item
-    return fn(replace(work, chunk=chunk))
+def _with_chunk(fn: Callable[[Any], Any], item: tuple[ChunkData, dict[str, Any] | None, Any]) -> Any:
+    """``fn(job)`` with the job's chunk and large fields filled in from the shipped data (runs on a worker)."""
+    chunk, payload, work = item
+    return fn(replace(work, chunk=chunk, **(payload or {})))
 
 
 def _json_float(value: float) -> float | None:

@@ -9,7 +9,8 @@ Layout of ``run_dir``::
     jobs/<key>.pkl  each finished job's full result (scores, out-of-fold forecasts, fitted models)
 
 A job's pickle is written (atomically) before its lines, so on resume a job is either
-loaded whole or run again; a line written twice is read once (the last one counts).
+loaded whole or run again. A job run again (killed between its pickle and its lines, or
+lost) appends its lines again: readers keep the last line per (group, trial).
 """
 
 from __future__ import annotations
@@ -100,9 +101,15 @@ def data_digest(*arrays: np.ndarray) -> str:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Every line of a JSON-lines log written by :class:`RunLog`."""
+    """Every line of a JSON-lines log written by :class:`RunLog` (a last line cut short by a kill is skipped)."""
     with Path(path).open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        lines = [line for line in fh if line.strip()]
+    records = [json.loads(line) for line in lines[:-1]]
+    try:
+        records += [json.loads(line) for line in lines[-1:]]
+    except json.JSONDecodeError:
+        pass
+    return records
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
