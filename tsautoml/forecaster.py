@@ -122,8 +122,14 @@ class Forecaster:
         layout = GroupLayout.from_panel(panel, list(s.group_by or ()))
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
         spec = SearchSpec(s.horizon, s.cv.n_windows, s.cv.step, s.metric, learners, self._context(panel))
+        spaces = self._spaces(panel, learners)
+        local = [sp for sp in spaces if not spec.is_global(sp.learner)]
+        if layout.sizes.max() == 1 and local and len(local) < len(spaces):
+            logger.info("Every group is one series: the global models %s, which learn across series, are left out.",
+                        sorted({sp.learner for sp in spaces} - {sp.learner for sp in local}))
+            spaces = local
         search = GroupSearch(
-            spec, self._spaces(panel, learners), layout, self.backend,
+            spec, spaces, layout, self.backend,
             greater_is_better=spec.scorer.greater_is_better, time_budget=s.budget.time_s, max_trials=s.budget.max_trials,
             exit_score=s.budget.exit_score, patience=s.budget.patience, max_memory=s.max_memory, run_dir=s.run_dir,
             resume=s.resume, seed=s.seed, progress=s.progress,

@@ -184,3 +184,13 @@ def test_the_one_search_over_all_series_resumes_from_its_trial_log(tmp_path: Pat
     pd.testing.assert_frame_equal(resumed.predict(), full.predict())
     pd.testing.assert_frame_equal(resumed.leaderboard().drop(columns=["fit_time", "duration"], errors="ignore"),
                                   full.leaderboard().drop(columns=["fit_time", "duration"], errors="ignore"))
+
+
+def test_one_series_groups_leave_out_the_global_models_that_learn_across_series() -> None:
+    df = make_panel(6, min_length=50, max_length=60, nan_fraction=0.0, seed=2)
+    model = AutoML(task="forecasting", horizon=7, group_by=["unique_id"], max_trials=4, n_jobs=1, progress=False,
+                   allowed_models=["Naive", "HistoricAverage", "Ridge"]).fit(df)
+    assert set(model.leaderboard()["model"]) == {"Naive", "HistoricAverage"}
+    only_global = AutoML(task="forecasting", horizon=7, group_by=["unique_id"], max_trials=2, n_jobs=1, progress=False,
+                         allowed_models=["Ridge"]).fit(df)
+    assert set(only_global.leaderboard()["model"]) == {"Ridge"}  # asked for alone, it still runs
