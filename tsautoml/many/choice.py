@@ -58,34 +58,42 @@ class ChunkModel:
     failures: dict[str, str]
 
 
-def _ranked(scores: list[TrialScores], n_groups: int, sign: float) -> list[list[tuple[float, int]]]:
-    """Per group, its scored trials as (loss, trial number), best first."""
+def _ranked(
+    scores: list[TrialScores], n_groups: int, sign: float, windows: slice = slice(None)
+) -> list[list[tuple[float, int]]]:
+    """Per group, its scored trials as (loss over ``windows``, trial number), best first."""
     ranked: list[list[tuple[float, int]]] = [[] for _ in range(n_groups)]
     for s in scores:
-        for g, status, score in zip(s.groups, s.status, s.score, strict=True):
-            if status == "ok" and np.isfinite(score):
-                ranked[g].append((sign * float(score), s.trial.number))
+        means = window_mean(s.window_scores[:, windows])
+        for g, status, mean in zip(s.groups, s.status, means, strict=True):
+            if status == "ok" and np.isfinite(mean):
+                ranked[g].append((sign * float(mean), s.trial.number))
     for r in ranked:
         r.sort()
     return ranked
 
 
 def blend_losses(
-    chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], greater_is_better: bool
+    chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], greater_is_better: bool,
+    *, honest: bool = False,
 ) -> np.ndarray:
-    """``(n_groups, TOP_K)`` validation loss of each group's best trial and of the mean of its best 2, 3 (NaN: too few)."""
+    """``(n_groups, TOP_K)`` validation loss of each group's best trial and of the mean of its best 2, 3 (NaN: too few).
+
+    ``honest``: rank the trials on every window but the last and score the blends on the
+    last one only, so the best single trial is not favoured by having been picked on the
+    windows that score it (needs two windows or more).
+    """
     sign = -1.0 if greater_is_better else 1.0
-    ranked = _ranked(scores, chunk.n_groups, sign)
+    honest = honest and spec.n_windows >= 2
+    ranked = _ranked(scores, chunk.n_groups, sign, slice(0, spec.n_windows - 1) if honest else slice(None))
     losses = np.full((chunk.n_groups, TOP_K), np.nan)
-    losses[:, 0] = [r[0][0] if r else np.nan for r in ranked]
     folds = chunk.search_folds(spec)
-    for k in range(2, TOP_K + 1):
+    for k in range(1, TOP_K + 1):
         groups = np.array([g for g in range(chunk.n_groups) if len(ranked[g]) >= k], dtype=np.int64)
         if groups.size:
             matrix = _blend_oof(chunk, groups, [[n for _, n in ranked[g][:k]] for g in groups], oof, spec)
-            losses[groups, k - 1] = sign * window_mean(
-                group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
-            )
+            window = group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
+            losses[groups, k - 1] = sign * (window[:, -1] if honest else window_mean(window))
     return losses
 
 

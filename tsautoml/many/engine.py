@@ -402,15 +402,18 @@ class GroupSearch:
     def _blend_size(self, chunks: list[ChunkData]) -> int:
         """How many best trials every group blends: the size with the lowest mean validation loss.
 
-        The mean is over the groups that have every size; one choice for all groups is far
-        less noisy than one per group.
+        The trials are ranked on all windows but the last and the blends scored on the last,
+        averaged over the groups that have every size; one choice for all groups is far less
+        noisy than one per group.
         """
-        losses = np.vstack([blend_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign < 0) for c in chunks])
+        losses = np.vstack([
+            blend_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign < 0, honest=True) for c in chunks
+        ])
         complete = losses[np.isfinite(losses).all(axis=1)]
         if not len(complete):
             return 1
         mean = complete.mean(axis=0)
-        logger.info("Mean validation loss of each group's best 1..%d trials blended: %s.", TOP_K, np.round(mean, 4).tolist())
+        logger.info("Last-window loss of each group's best 1..%d trials blended: %s.", TOP_K, np.round(mean, 4).tolist())
         return int(np.argmin(mean)) + 1
 
     def _fallback(self, state: _GroupState) -> tuple[Trial, str]:
