@@ -30,7 +30,7 @@ from tsautoml.models.base import BaseLearner, Future
 from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
 from tsautoml.search.loop import run_search
 from tsautoml.search.space import ForecastContext, forecast_spaces
-from tsautoml.search.splitters import RollingOriginSplitter
+from tsautoml.search.splitters import RollingOriginSplitter, validation_splitter
 from tsautoml.search.tasks import ForecastTask
 from tsautoml.search.trial import Trial, TrialResult
 
@@ -153,7 +153,7 @@ class Forecaster:
 
     def _check_validation(self, panel: Panel) -> RollingOriginSplitter:
         s = self.settings
-        splitter = RollingOriginSplitter(n_windows=s.cv.n_windows, horizon=s.horizon, step=s.cv.step, min_train_size=2)
+        splitter = validation_splitter(s.cv.n_windows, s.horizon, s.cv.step)
         self.unvalidated_ = splitter.excluded(panel.indptr)
         if self.unvalidated_.size == panel.n_series:
             raise DataValidationError(
@@ -267,31 +267,30 @@ class Forecaster:
             kept.append((m, trial, series))
             learners.append(outcome)
         self.weights_ = weights[:, [m for m, _, _ in kept]]
-        self._cover_orphans(panel, task)
+        orphans = self._cover_orphans(panel, task)
         self.components_ = [
             Component(trial, series, self.weights_[series, k], learner)
             for k, ((_, trial, series), learner) in enumerate(zip(kept, learners, strict=True))
         ]
-        if self._orphans is not None:
-            self.components_.append(self._orphans)
+        if orphans is not None:
+            self.components_.append(orphans)
 
-    def _cover_orphans(self, panel: Panel, task: ForecastTask) -> None:
-        """Series whose chosen models all failed to refit get the cheapest baseline, recorded."""
+    def _cover_orphans(self, panel: Panel, task: ForecastTask) -> Component | None:
+        """Series whose chosen models all failed to refit get the cheapest baseline, recorded (its component)."""
         total = self.weights_.sum(axis=1)
         orphans = np.flatnonzero(total <= 0)
         self.weights_[total > 0] /= total[total > 0, None]
-        self._orphans: Component | None = None
         if self.refit_failures_:
             warnings.warn(f"Refitting failed for {sorted(self.refit_failures_)}: {self.refit_failures_}", UserWarning, stacklevel=4)
         if not orphans.size:
-            return
+            return None
         name = next(n for n in _FALLBACK_LEARNERS if n in FORECAST_LEARNERS)
         trial = Trial(-1, name, {})
         learner = task.make_learner(trial).fit(panel.select(orphans))
-        self._orphans = Component(trial, orphans, np.ones(orphans.size), learner)
         column = np.zeros((panel.n_series, 1))
         column[orphans] = 1.0
         self.weights_ = np.hstack([self.weights_, column])
+        return Component(trial, orphans, np.ones(orphans.size), learner)
 
     def _remember(self, panel: Panel) -> None:
         self.ids_ = panel.ids

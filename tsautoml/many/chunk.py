@@ -21,7 +21,7 @@ from tsautoml.metrics import get_metric
 from tsautoml.metrics.base import ForecastMetric
 from tsautoml.models.base import BaseLearner
 from tsautoml.models.registry import build_learner
-from tsautoml.search.splitters import Fold, RollingOriginSplitter
+from tsautoml.search.splitters import Fold, RollingOriginSplitter, validation_splitter
 from tsautoml.search.tasks import ForecastTask
 from tsautoml.search.trial import Trial
 
@@ -51,7 +51,7 @@ class SearchSpec:
 
     def splitter(self) -> RollingOriginSplitter:
         """The rolling-origin validation windows."""
-        return RollingOriginSplitter(n_windows=self.n_windows, horizon=self.horizon, step=self.step, min_train_size=2)
+        return validation_splitter(self.n_windows, self.horizon, self.step)
 
     def make_learner(self, trial: Trial) -> BaseLearner:
         """The unfitted learner of ``trial``."""

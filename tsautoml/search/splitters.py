@@ -13,7 +13,10 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from tsautoml.data.grouped import concat_ranges, offsets
 from tsautoml.exceptions import ConfigError
 
-__all__ = ["SHORT_SERIES_POLICIES", "Fold", "RollingOriginSplitter", "ShortSeriesPolicy", "TableFold", "table_folds"]
+__all__ = [
+    "SHORT_SERIES_POLICIES", "Fold", "RollingOriginSplitter", "ShortSeriesPolicy", "TableFold", "table_folds",
+    "validation_splitter",
+]
 
 ShortSeriesPolicy = Literal["fewer_windows", "exclude", "raise"]
 SHORT_SERIES_POLICIES: tuple[str, ...] = get_args(ShortSeriesPolicy)
@@ -153,6 +156,17 @@ class RollingOriginSplitter:
                 )
             )
         return folds
+
+
+def validation_splitter(n_windows: int, horizon: int, step: int | None) -> RollingOriginSplitter:
+    """The rolling-origin windows every forecasting search validates on (two training points at least).
+
+    Examples
+    --------
+    >>> validation_splitter(3, 6, None).required_length()
+    20
+    """
+    return RollingOriginSplitter(n_windows=n_windows, horizon=horizon, step=step, min_train_size=2)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
