@@ -65,7 +65,7 @@ def search_summary(model: Any) -> dict[str, Any]:
     return {
         "estimate": int(plan.estimate),
         "chunks": len(plan.chunks),
-        "stop_reason": str(model.model_.stop_reason_),
+        "stop_reason": str(model.model_.report.stop_reason),
         "unstarted": len(model.unstarted_groups()),
         "group_trials": int(board["groups"].sum()),
         "failed_trials": int(board["failed"].sum() + board["timeout"].sum()),
@@ -91,7 +91,7 @@ def tsautoml_log(model: Any) -> list[str]:
     choices = model.group_choices()
     return [
         "## memory plan", model.memory_plan().describe(), "",
-        f"## stop reason: {model.model_.stop_reason_}", "",
+        f"## stop reason: {model.model_.report.stop_reason}", "",
         "## leaderboard()", model.leaderboard().to_string(index=False, max_colwidth=60), "",
         "## group_choices(): models", choices["models"].value_counts().head(15).to_string(), "",
         "## group_choices(): notes", choices["note"].astype(str).value_counts().head(10).to_string(), "",

@@ -240,7 +240,7 @@ class _Records(logging.Handler):
     def search_wall(self) -> float:
         """Wall time of the search loop, from its "Search stopped after %d trials (%.1fs)" record."""
         for r in self.records:
-            if r.name == "tsautoml.search.loop" and str(r.msg).startswith("Search stopped"):
+            if r.name == "tsautoml.engine.search" and str(r.msg).startswith("Search stopped"):
                 args = r.args if isinstance(r.args, tuple) else ()
                 elapsed = args[1] if len(args) >= 2 else None
                 return float(elapsed) if isinstance(elapsed, int | float) else math.nan
@@ -297,21 +297,21 @@ def run_tsautoml(data: Dataset, budget: float, log_path: Path) -> Run:
 def search_stats(automl: Any, fit_wall_s: float, search_wall_s: float) -> dict[str, Any]:
     """Trial counts and the overhead shares defined in benchmarks/README.md.
 
-    Search trials are the leaderboard rows with a positive ``duration`` (the selection and
-    ensemble rows added after the search have none).
+    Search trials are the leaderboard rows outside the ``selection`` rung (those rows are
+    the ways of combining the trials, scored after the search).
     """
     from tsautoml.backends.local import resolve_n_jobs
 
     board = automl.leaderboard()
-    trials = board[board["duration"] > 0]
+    trials = board[board["rung"] != "selection"]
     ok = trials[trials["status"] == "ok"]
-    fit_s, ok_s, all_s = ok["fit_time"].sum(), ok["duration"].sum(), trials["duration"].sum()
+    fit_s, ok_s, all_s = ok["fit_time"].sum(), ok["seconds"].sum(), trials["seconds"].sum()
     workers = resolve_n_jobs(automl.n_jobs)
-    inner_fit = float(getattr(automl.model_, "fit_time_", fit_wall_s))
+    inner_fit = float(automl.model_.report.fit_time)
     return {
         "n_trials": len(trials),
         "n_ok": len(ok),
-        "stop_reason": str(getattr(automl.model_, "stop_reason_", "")),
+        "stop_reason": automl.model_.report.stop_reason,
         "fit_wall_s": fit_wall_s,
         "search_wall_s": search_wall_s,
         "n_workers": workers,

@@ -299,14 +299,15 @@ def fit_tsautoml(
     data: Dataset, spec: dict[str, Any], result: dict[str, Any], log: list[str]
 ) -> pd.DataFrame:
     """``AutoML(group_by=["unique_id"], ...).fit(train)`` and ``predict()``, measured."""
-    from tsautoml import AutoML, CVConfig
+    from tsautoml import AutoML, CVConfig, ScaleOut
 
     settings = dict(spec["settings"])
     windows = settings.pop("cv_windows", None)
+    scale = ScaleOut(**{k: settings.pop(k) for k in ("backend", "max_memory") if k in settings})
     model = AutoML(
         task="forecasting", horizon=data.horizon, season_length=data.season_length,
         freq=data.freq, group_by=["unique_id"], seed=0, progress=False,
-        cv=None if windows is None else CVConfig(n_windows=windows), **settings,
+        cv=None if windows is None else CVConfig(n_windows=windows), scale=scale, **settings,
     )  # fmt: skip
     meter = fa.Meter()
     with fa.capture_tsautoml_logs() as logs, warnings.catch_warnings(record=True) as caught:
@@ -327,7 +328,7 @@ def _rung_seconds(records: list[Any]) -> float:
     """Seconds of the search rungs, from the engine's "Rung %r: %d groups in %.1fs." records."""
     total = 0.0
     for r in records:
-        if r.name == "tsautoml.many.engine" and str(r.msg).startswith("Rung "):
+        if r.name == "tsautoml.engine.search" and str(r.msg).startswith("Rung "):
             args = r.args if isinstance(r.args, tuple) else ()
             total += float(args[2]) if len(args) >= 3 else math.nan
     return total

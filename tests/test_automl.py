@@ -16,6 +16,8 @@ from tsautoml.models.baselines import Naive
 from tsautoml.search.space import LearnerSpace
 from tsautoml.testing import make_panel
 
+TIMES = ["seconds", "fit_time"]  # leaderboard columns that differ from run to run
+
 FAST = ["Naive", "SeasonalNaive", "HistoricAverage", "WindowAverage", "AutoETS", "Ridge"]
 
 
@@ -39,7 +41,7 @@ def test_the_documented_call_with_dates():
     assert (fc["forecast-lo-95"] <= fc["forecast-lo-80"]).all() and (fc["forecast-lo-80"] <= fc["forecast"]).all()
     assert (fc["forecast"] <= fc["forecast-hi-80"]).all() and (fc["forecast-hi-80"] <= fc["forecast-hi-95"]).all()
     board = model.leaderboard()
-    assert {"rank", "model", "params", "mase", "mase_window0", "fit_time", "status"} <= set(board.columns)
+    assert {"rank", "model", "params", "mase", "mase_window0", "seconds", "status"} <= set(board.columns)
     assert board.iloc[0]["rank"] == 1
 
 
@@ -66,7 +68,7 @@ def test_quantiles_come_from_the_intervals():
 def test_allowed_and_blocked_models_are_respected():
     df = make_panel(3, min_length=60, max_length=60, nan_fraction=0.0)
     board = _fit(df, allowed_models=["Naive", "AutoETS"], max_trials=5).leaderboard()
-    assert set(board["model"]) <= {"Naive", "AutoETS", "ensemble[all]", "select[series]", "ensemble[series]"}
+    assert set(board.loc[board["rung"] != "selection", "model"]) <= {"Naive", "AutoETS"}
     board = _fit(df, allowed_models=None, blocked_models=["LightGBM", "AutoARIMA", "AutoCES"], max_trials=8).leaderboard()
     assert not {"LightGBM", "AutoARIMA", "AutoCES"} & set(board["model"])
     with pytest.raises(ConfigError, match="unknown models \\['Prophet'\\]"):
@@ -76,8 +78,9 @@ def test_allowed_and_blocked_models_are_respected():
 def test_exit_score_stops_the_search_early():
     df = make_panel(3, min_length=60, max_length=60, nan_fraction=0.0)
     model = _fit(df, max_trials=20, exit_score=100.0)  # any model reaches MASE 100
-    assert model.model_.stop_reason_ == "exit_score 100.0 reached"
-    assert (model.leaderboard()["model"] == "Naive").sum() == 1
+    assert model.model_.report.stop_reason == "no group left to promote to rung 'ets'"
+    board = model.leaderboard()
+    assert (board["model"] == "Naive").sum() == 1 and set(board.loc[board["rung"] != "selection", "rung"]) == {"cheap"}
 
 
 @pytest.mark.slow
@@ -87,7 +90,7 @@ def test_time_budget_is_honoured_for_the_whole_fit():
     model = AutoML(task="forecasting", horizon=14, time_budget=8, n_jobs=1, progress=False).fit(df)
     elapsed = time.monotonic() - tic
     assert elapsed < 8 + 4, elapsed
-    assert model.model_.stop_reason_.startswith("time_budget")
+    assert "time" in model.model_.report.stop_reason, model.model_.report.stop_reason
 
 
 class Broken(Naive):
@@ -128,14 +131,23 @@ def _regimes(n_each: int = 6, length: int = 140, seed: int = 0) -> pd.DataFrame:
     )
 
 
+def _weights(fitted) -> np.ndarray:
+    """``(n_series, n_components)``: each component's weight for each series."""
+    out = np.zeros((len(fitted.ids), len(fitted.components)))
+    for k, comp in enumerate(fitted.components):
+        out[comp.series, k] = comp.weights
+    return out
+
+
 def test_per_series_selection_picks_the_true_model():
     df = _regimes()
     model = _fit(df, allowed_models=["Naive", "SeasonalNaive", "HistoricAverage"], max_trials=3,
                  cv=tsautoml.CVConfig(n_windows=4))
-    assert model.model_.selection_ in ("select[series]", "ensemble[series]")
-    weights = pd.DataFrame(model.model_.weights_, columns=[c.trial.learner for c in model.model_.components_])
-    top = weights.idxmax(axis=1)
-    kinds = model.model_.ids_["unique_id"].str.rstrip("0123456789")
+    fitted = model.model_.fitted_
+    assert fitted.report.selection in ("select[series]", "ensemble[series]")
+    weights = pd.DataFrame(_weights(fitted), columns=[c.trial.learner for c in fitted.components])
+    top = weights.T.groupby(level=0).sum().T.idxmax(axis=1)
+    kinds = fitted.ids["unique_id"].str.rstrip("0123456789")
     expected = {"seasonal": "SeasonalNaive", "walk": "Naive", "noise": "HistoricAverage"}
     agreement = (top == kinds.map(expected)).mean()
     assert agreement >= 0.9, pd.DataFrame({"kind": kinds, "top": top})
@@ -163,8 +175,8 @@ def test_interval_coverage_on_simulated_data():
 def test_save_and_load_give_identical_predictions(tmp_path):
     df = make_panel(3, min_length=60, max_length=60, nan_fraction=0.0, exogenous=True)
     model = _fit(df, allowed_models=["Naive", "Ridge"], max_trials=3)
-    future = model.model_.freq_.future_times(model.model_.last_times_, 7)
-    X_future = model.model_.ids_.iloc[np.repeat(np.arange(3), 7)].assign(ds=future, price=2.0)
+    future = model.model_.fitted_.freq.future_times(model.model_.fitted_.last_times, 7)
+    X_future = model.model_.fitted_.ids.iloc[np.repeat(np.arange(3), 7)].assign(ds=future, price=2.0)
     before = model.predict(X_future=X_future, level=[80])
     folder = model.save(tmp_path / "model")
     manifest = (folder / "manifest.json").read_text()
@@ -178,8 +190,8 @@ def test_exogenous_future_is_validated():
     model = _fit(df, allowed_models=["Ridge"], max_trials=1)
     with pytest.raises(DataValidationError, match="X_future"):
         model.predict()
-    future = model.model_.freq_.future_times(model.model_.last_times_, 7)
-    X_future = model.model_.ids_.iloc[np.repeat(np.arange(3), 7)].assign(ds=future, price=2.0)
+    future = model.model_.fitted_.freq.future_times(model.model_.fitted_.last_times, 7)
+    X_future = model.model_.fitted_.ids.iloc[np.repeat(np.arange(3), 7)].assign(ds=future, price=2.0)
     with pytest.raises(DataValidationError, match="does not cover the 7 forecast steps of 1 series: \\['A'\\]"):
         model.predict(X_future=X_future[~((X_future["unique_id"] == "A") & (X_future["ds"] == future.max()))])
     cheaper = model.predict(X_future=X_future.assign(price=1.0))["forecast"]
@@ -204,8 +216,7 @@ def test_same_seed_and_max_trials_give_the_same_result():
     a = _fit(df, allowed_models=["Naive", "Ridge"], max_trials=5, seed=3)
     b = _fit(df, allowed_models=["Naive", "Ridge"], max_trials=5, seed=3)
     pd.testing.assert_frame_equal(a.predict(), b.predict())
-    pd.testing.assert_frame_equal(a.leaderboard().drop(columns=["fit_time", "duration"]),
-                                  b.leaderboard().drop(columns=["fit_time", "duration"]))
+    pd.testing.assert_frame_equal(a.leaderboard().drop(columns=TIMES), b.leaderboard().drop(columns=TIMES))
 
 
 def test_bad_settings_and_unfitted_use_give_clear_errors():
@@ -229,10 +240,10 @@ def test_group_by_gives_each_group_its_own_choice():
     choices = model.group_choices()
     assert sorted(choices["kind"]) == sorted(df["kind"].unique())
     served: dict[int, list] = {}
-    for comp in model.model_.components_:
+    for comp in model.model_.fitted_.components:
         for s, w in zip(comp.series, comp.weights, strict=True):
             served.setdefault(int(s), []).append((comp.trial.key, round(float(w), 6)))
-    kinds = model.model_.ids_["kind"].to_numpy()
+    kinds = model.model_.fitted_.ids["kind"].to_numpy()
     for kind in np.unique(kinds):
         blends = {tuple(sorted(served[int(s)])) for s in np.flatnonzero(kinds == kind)}
         assert len(blends) == 1  # every series of a group is served by the group's one blend
@@ -257,5 +268,5 @@ def test_group_by_fits_one_lightgbm_per_group():
     trials = model.group_leaderboard()
     gbm = trials[trials["model"] == "LightGBM"]
     assert set(gbm["store"]) == {"north", "south"} and (gbm["status"] == "ok").all()
-    fitted = [c for c in model.model_.components_ if c.trial.learner == "LightGBM"]
-    assert all(model.model_.ids_["store"].iloc[c.series].nunique() == 1 for c in fitted)
+    fitted = [c for c in model.model_.fitted_.components if c.trial.learner == "LightGBM"]
+    assert all(model.model_.fitted_.ids["store"].iloc[c.series].nunique() == 1 for c in fitted)

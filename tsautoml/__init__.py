@@ -3,7 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from tsautoml.automl import AutoML, load
-from tsautoml.config import Budget, CVConfig, TabularCV
+from tsautoml.config import Budget, CVConfig, ScaleOut, TabularCV
 from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel
 from tsautoml.datasets import load_demand
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLError
@@ -43,6 +43,7 @@ __all__ = [
     "Rolling",
     "RollingOriginSplitter",
     "RollingQuantile",
+    "ScaleOut",
     "SeasonalRollingMean",
     "TabularCV",
     "TsAutoMLError",

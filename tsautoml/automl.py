@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -13,13 +14,13 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from tsautoml.backends import BackendName, make_backend
-from tsautoml.config import Budget, CVConfig, TabularCV
+from tsautoml.backends import make_backend
+from tsautoml.config import Budget, CVConfig, ScaleOut, TabularCV
 from tsautoml.data.columns import ColumnSpec
+from tsautoml.engine.sizes import parse_memory
 from tsautoml.exceptions import ConfigError, NotFittedError
 from tsautoml.forecaster import Forecaster, ForecastSettings
 from tsautoml.io.persistence import load_object, save_object
-from tsautoml.many.sizes import parse_memory
 from tsautoml.metrics import CLASSIFICATION_METRIC_NAMES, FORECAST_METRICS, REGRESSION_METRIC_NAMES
 from tsautoml.tabular import Featurization, TabularModel, TabularSettings
 
@@ -94,23 +95,10 @@ class AutoML:
         local cluster, -1: one per core).
     progress
         Show a progress bar.
-    backend
-        ``"joblib"`` (processes on this machine) or ``"dask"`` (needs ``pip install
-        "tsautoml[dask]"``): with ``dask_address`` the scheduler to connect to, without it a
-        local cluster is started and its dashboard address printed.
-    dask_address
-        Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
-    max_memory
-        Memory the ``group_by`` search may use, in bytes or as ``"4GB"`` (default: half the
-        machine's RAM). Feature matrices are planned to fit: chunks of groups, float32, and
-        when a group alone is too big a subsample of its series for the search (the refit
-        uses all). Every such change is warned about and kept in ``memory_plan()``.
-    run_dir
-        Folder where the run writes every finished trial as it completes (``trials.jsonl``,
-        and the full results for resuming); with ``group_by`` also each group's choice
-        (``groups.jsonl``) and the leaderboard (``leaderboard.csv``).
-    resume
-        Continue the run in ``run_dir``: finished jobs are loaded instead of run again.
+    scale
+        Where and how the search runs beyond one process: :class:`ScaleOut` (backend,
+        ``dask_address``, ``max_memory``, ``run_dir``, ``resume``). The same five names as
+        keywords still work for one release, with a ``DeprecationWarning``.
 
     Examples
     --------
@@ -150,11 +138,8 @@ class AutoML:
         seed: int = 0,
         n_jobs: int = -1,
         progress: bool = True,
-        backend: BackendName = "joblib",
-        dask_address: str | None = None,
-        max_memory: int | str | None = None,
-        run_dir: str | Path | None = None,
-        resume: bool = False,
+        scale: ScaleOut | None = None,
+        **deprecated: Any,
     ) -> None:
         self.task = task
         self.horizon = horizon
@@ -175,11 +160,7 @@ class AutoML:
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
-        self.backend = backend
-        self.dask_address = dask_address
-        self.max_memory = max_memory
-        self.run_dir = run_dir
-        self.resume = resume
+        self.scale = _scale_out(scale, deprecated)
 
     def fit(
         self, X: Any, y: Any = None, *, target: str | None = None, X_val: Any = None, y_val: Any = None
@@ -197,7 +178,8 @@ class AutoML:
             settings: ForecastSettings | TabularSettings = self._forecast_settings()
         else:
             settings = self._tabular_settings()
-        with make_backend(self.backend, self.n_jobs, self.dask_address) as backend:
+        scale = self.scale or ScaleOut()
+        with make_backend(scale.backend, self.n_jobs, scale.dask_address) as backend:
             if isinstance(settings, ForecastSettings):
                 model: Forecaster | TabularModel = Forecaster(settings, backend).fit(X)
             else:
@@ -263,35 +245,38 @@ class AutoML:
         return self._forecaster("fallbacks").fallbacks()
 
     def group_choices(self) -> pd.DataFrame:
-        """With ``group_by``: each group's chosen models, weights, validation score and any note."""
-        return self._groups("group_choices").group_choices
+        """Each group's chosen models, mean weights, validation score and any note (one row without ``group_by``)."""
+        return self._forecaster("group_choices").report.group_choices
 
     def group_leaderboard(self) -> pd.DataFrame:
-        """With ``group_by``: every (group, trial) with its status, score and error."""
-        return self._groups("group_leaderboard").group_trials
+        """Every (group, trial) with its status, score and error."""
+        return self._forecaster("group_leaderboard").report.group_trials
 
     def unstarted_groups(self) -> pd.DataFrame:
-        """With ``group_by``: the groups the time budget never reached, and the model they got instead."""
-        return self._groups("unstarted_groups").unstarted
+        """The groups the time budget never reached, and the model they got instead."""
+        return self._forecaster("unstarted_groups").report.unstarted
 
     def memory_plan(self) -> Any:
-        """With ``group_by``: the memory plan (estimate, chunks, and what had to shrink, in ``changes``)."""
-        return self._groups("memory_plan").plan
+        """The memory plan (estimate, chunks, and what had to shrink, in ``changes``)."""
+        return self._forecaster("memory_plan").report.plan
 
     def save(self, path: str | Path) -> Path:
         """Write ``model.pkl`` and ``manifest.json`` into the folder ``path``."""
         model = self._fitted()
-        settings = {k: v for k, v in self.get_settings().items() if k not in ("columns", "featurization")}
+        settings = {k: v for k, v in self.get_settings().items() if k not in ("columns", "featurization", "scale")}
+        settings["scale"] = None if self.scale is None else {k: str(v) if isinstance(v, Path) else v
+                                                             for k, v in asdict(self.scale).items()}
         manifest = {"task": self.task, "settings": settings, "metric": model.settings.metric}
         if isinstance(model, Forecaster):
+            fitted = model.fitted_
             manifest["schema"] = {
-                **asdict(model.columns_),
-                "exogenous": model.exogenous_,
-                "freq": model.freq_.alias if model.freq_.alias is not None else model.freq_.step,
-                "season_length": model.freq_.season_length,
-                "n_series": len(model.ids_),
+                **asdict(fitted.columns),
+                "exogenous": fitted.exogenous,
+                "freq": fitted.freq.alias if fitted.freq.alias is not None else fitted.freq.step,
+                "season_length": fitted.freq.season_length,
+                "n_series": len(fitted.ids),
             }
-            manifest["selection"] = model.selection_
+            manifest["selection"] = fitted.report.selection
         else:
             manifest["schema"] = {
                 "columns": {str(name): p.kind for name, p in model.profiles_.items()},
@@ -302,8 +287,8 @@ class AutoML:
 
     def get_settings(self) -> dict[str, Any]:
         """The constructor arguments."""
-        names = inspect.signature(type(self).__init__).parameters
-        return {n: getattr(self, n) for n in names if n != "self"}
+        params = inspect.signature(type(self).__init__).parameters.values()
+        return {p.name: getattr(self, p.name) for p in params if p.name != "self" and p.kind is not p.VAR_KEYWORD}
 
     def _fitted(self) -> Forecaster | TabularModel:
         if not hasattr(self, "model_"):
@@ -322,12 +307,6 @@ class AutoML:
         if not isinstance(model, Forecaster):
             raise ConfigError(f"{method} is for forecasting, not task={self.task!r}.")
         return model
-
-    def _groups(self, method: str) -> Any:
-        model = self._forecaster(method)
-        if not hasattr(model, "groups_"):
-            raise ConfigError(f"{method} is for forecasting with group_by=[...]; this model searched all series at once.")
-        return model.groups_
 
     def _check_task(self) -> None:
         if self.task not in TASKS:
@@ -353,8 +332,9 @@ class AutoML:
             raise ConfigError(f"metric={metric!r} is not a {task} metric; choose one of {list(_TABULAR_METRICS[task])}.")
         if self.cv is not None and not isinstance(self.cv, TabularCV):
             raise ConfigError(f"cv for task={task!r} is a TabularCV(n_folds=..., holdout=...); got {self.cv!r}.")
-        ignored = [n for n in ("horizon", "season_length", "freq", "group_by", "columns", "holidays", "max_memory", "run_dir")
-                   if getattr(self, n) is not None]
+        ignored = [n for n in ("horizon", "season_length", "freq", "group_by", "columns", "holidays") if getattr(self, n) is not None]
+        if self.scale is not None and (self.scale.max_memory is not None or self.scale.run_dir is not None):
+            ignored.append("scale (max_memory, run_dir)")
         if ignored:
             raise ConfigError(f"{ignored} are forecasting settings; leave them unset for task={task!r}.")
         return TabularSettings(
@@ -377,11 +357,8 @@ class AutoML:
             raise ConfigError(f"metric={metric!r} is not a point-forecast metric; choose one of {known}.")
         if self.cv is not None and not isinstance(self.cv, CVConfig):
             raise ConfigError(f"cv for forecasting is a CVConfig(n_windows=..., step=...); got {self.cv!r}.")
-        if self.max_memory is not None and not self.group_by:
-            raise ConfigError("max_memory applies to the many-models search: pass group_by=[...] too "
-                              "(group_by=['unique_id'] for one search per series).")
-        if self.resume and self.run_dir is None:
-            raise ConfigError("resume=True continues the run in run_dir: pass run_dir too.")
+        scale = self.scale or ScaleOut()
+        parse_memory(scale.max_memory)  # a clear error before the search
         return ForecastSettings(
             horizon=int(self.horizon),
             budget=self._budget(),
@@ -395,10 +372,28 @@ class AutoML:
             holidays=self.holidays,
             seed=self.seed,
             progress=self.progress,
-            max_memory=parse_memory(self.max_memory),
-            run_dir=None if self.run_dir is None else str(self.run_dir),
-            resume=self.resume,
+            scale=scale,
         )
+
+
+_SCALE_KEYWORDS = ("backend", "dask_address", "max_memory", "run_dir", "resume")
+
+
+def _scale_out(scale: ScaleOut | None, deprecated: dict[str, Any]) -> ScaleOut | None:
+    """``scale``, or one built from the scale-out keywords of the previous release (with a warning)."""
+    unknown = sorted(set(deprecated) - set(_SCALE_KEYWORDS))
+    if unknown:
+        raise TypeError(f"AutoML() got unexpected keyword arguments {unknown}.")
+    if not deprecated:
+        return scale
+    if scale is not None:
+        raise ConfigError(f"Pass the scale-out settings once: scale=ScaleOut(...) or {sorted(deprecated)}, not both.")
+    warnings.warn(
+        f"AutoML({', '.join(f'{k}=...' for k in deprecated)}) is deprecated and will be removed in the next release; "
+        f"pass scale=ScaleOut({', '.join(f'{k}=...' for k in deprecated)}) instead.",
+        DeprecationWarning, stacklevel=3,
+    )
+    return ScaleOut(**deprecated)
 
 
 def load(path: str | Path) -> AutoML:

@@ -37,7 +37,8 @@ def _demo(args: argparse.Namespace) -> None:
     model.fit(train)
     forecaster = model.model_
     assert isinstance(forecaster, Forecaster)  # task="forecasting" above
-    print(f"\nFit in {time.monotonic() - tic:.1f} s ({forecaster.stop_reason_}); chose {forecaster.selection_}.")
+    report = forecaster.report
+    print(f"\nFit in {time.monotonic() - tic:.1f} s ({report.stop_reason}); combined the models by {report.selection}.")
     board = model.leaderboard()
     shown = ["rank", "model", "mase", "fit_time", "status"]
     with pd.option_context("display.width", 120, "display.max_colwidth", 40):

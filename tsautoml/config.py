@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 from tsautoml.exceptions import ConfigError
 
-__all__ = ["Budget", "CVConfig", "TabularCV"]
+__all__ = ["Budget", "CVConfig", "ScaleOut", "TabularCV"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +111,47 @@ class TabularCV:
             raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}.")
         if self.holdout is not None and not 0.0 < self.holdout < 1.0:
             raise ConfigError(f"holdout must be a fraction in (0, 1), got {self.holdout}.")
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleOut:
+    """Where and how a search runs when one process is not enough.
+
+    Parameters
+    ----------
+    backend
+        ``"joblib"`` (processes on this machine) or ``"dask"`` (needs ``pip install
+        "tsautoml[dask]"``): with ``dask_address`` the scheduler to connect to, without it a
+        local cluster is started and its dashboard address printed.
+    dask_address
+        Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    max_memory
+        Memory the search may use, in bytes or as ``"4GB"`` (default: half the machine's
+        RAM). Feature matrices are planned to fit: chunks of groups, float32, and when a
+        group alone is too big a subsample of its series for the search (the refit uses
+        all). Every such change is warned about and kept in ``memory_plan()``.
+    run_dir
+        Folder where the run writes every finished job as it completes (``trials.jsonl``,
+        ``groups.jsonl``, ``leaderboard.csv`` and the full results for resuming).
+    resume
+        Continue the run in ``run_dir``: finished jobs are loaded instead of run again.
+
+    Examples
+    --------
+    >>> ScaleOut(max_memory="4GB").backend
+    'joblib'
+    >>> ScaleOut(resume=True)
+    Traceback (most recent call last):
+    ...
+    tsautoml.exceptions.ConfigError: resume=True continues the run in run_dir: pass run_dir too.
+    """
+
+    backend: Literal["joblib", "local", "dask"] = "joblib"
+    dask_address: str | None = None
+    max_memory: int | str | None = None
+    run_dir: str | Path | None = None
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        if self.resume and self.run_dir is None:
+            raise ConfigError("resume=True continues the run in run_dir: pass run_dir too.")

@@ -1,45 +1,37 @@
-"""The forecasting facade: search, select per series or group, refit, predict with intervals."""
+"""The forecasting facade: validate, run the one engine, fit the intervals, predict, report."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
-from tsautoml.backends.base import Backend, Failure
-from tsautoml.config import Budget, CVConfig
+from tsautoml.backends.base import Backend
+from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
 from tsautoml.data.validation import series_labels, shorten
-from tsautoml.ensemble.blend import Component, blend, model_wins
-from tsautoml.ensemble.conformal import ConformalIntervals, interval_buckets, series_scale
-from tsautoml.ensemble.selection import OOFLayout, Selection, candidate_pool, combine
+from tsautoml.engine.chunk import SearchSpec
+from tsautoml.engine.fitted import FittedForecast, SearchReport
+from tsautoml.engine.groups import GroupLayout
+from tsautoml.engine.search import ForecastSearch, SearchResult
+from tsautoml.engine.sizes import parse_memory
+from tsautoml.ensemble.blend import blend, model_wins
+from tsautoml.ensemble.conformal import ConformalIntervals, interval_buckets, interval_scale
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError
-from tsautoml.many.chunk import SearchSpec
-from tsautoml.many.engine import GroupSearch
-from tsautoml.many.groups import GroupLayout
-from tsautoml.many.runlog import RunLog, data_digest
-from tsautoml.models.base import BaseLearner, Future
+from tsautoml.models.base import Future
 from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
-from tsautoml.search.loop import run_search
-from tsautoml.search.space import ForecastContext, forecast_spaces
-from tsautoml.search.splitters import RollingOriginSplitter, validation_splitter
-from tsautoml.search.tasks import ForecastTask
-from tsautoml.search.trial import Trial, TrialResult
+from tsautoml.search.space import ForecastContext, LearnerSpace, forecast_spaces
+from tsautoml.search.splitters import validation_splitter
 
 __all__ = ["ForecastSettings", "Forecaster"]
 
 logger = logging.getLogger(__name__)
-
-_SEARCH_SHARE = 0.8  # of the time budget; the rest is for selection and refitting
-_FALLBACK_LEARNERS = ("SeasonalNaive", "Naive")
 
 
 @dataclass(frozen=True)
@@ -59,13 +51,16 @@ class ForecastSettings:
     holidays: str | None = None
     seed: int = 0
     progress: bool = True
-    max_memory: int | None = None
-    run_dir: str | None = None
-    resume: bool = False
+    scale: ScaleOut = field(default_factory=ScaleOut)
 
 
 class Forecaster:
-    """Search forecasting learners for a panel and forecast it; used through ``AutoML(task="forecasting")``."""
+    """Search forecasting learners for a panel and forecast it; used through ``AutoML(task="forecasting")``.
+
+    A panel without ``group_by`` is searched as one group: the same engine, selection,
+    refit and intervals serve both cases. ``fit`` leaves one :class:`FittedForecast` in
+    ``fitted_``; everything after reads it.
+    """
 
     def __init__(self, settings: ForecastSettings, backend: Backend) -> None:
         self.settings = settings
@@ -73,116 +68,48 @@ class Forecaster:
 
     # ------------------------------------------------------------------ fit
     def fit(self, df: pd.DataFrame) -> Forecaster:
-        """Search, select per unit, refit the chosen models on all data."""
+        """Search, select per group and series, refit the chosen models on all data."""
         start = time.monotonic()
         s = self.settings
         panel = Panel.from_frame(df, s.columns, freq=s.freq, season_length=s.season_length)
-        if s.group_by:
-            return self._fit_groups(panel, start)
-        task = self._task(panel)
-        spaces = self._spaces(panel, task.learners)
-        search_budget = replace(s.budget, time_s=None if s.budget.time_s is None else s.budget.time_s * _SEARCH_SHARE)
-        on_result, replay = self._run_log(panel, spaces)
-        result = run_search(
-            task, spaces, search_budget, self.backend, seed=s.seed, progress=s.progress, on_result=on_result, replay=replay
-        )
-        self.board_, self.stop_reason_ = result.leaderboard, result.stop_reason
-        chosen = self._select(panel, task)
-        self._fit_intervals(panel, task, chosen)
-        self._refit(panel, task, chosen, start)
-        self._remember(panel)
-        self.fit_time_ = time.monotonic() - start
-        return self
-
-    def _run_log(self, panel: Panel, spaces: list) -> tuple[Callable[[TrialResult], None] | None, dict[int, TrialResult]]:
-        """With ``run_dir``: save each trial as it finishes, and the trials of the run being resumed."""
-        s = self.settings
-        if s.run_dir is None:
-            return None, {}
-        fingerprint = {
-            "data": data_digest(panel.target.values, panel.times.view(np.int64), panel.indptr),
-            "settings": repr((s.horizon, s.metric, s.cv, s.freq, s.season_length, s.allowed_models, s.blocked_models,
-                              s.holidays, s.seed, s.budget.max_trials, s.budget.exit_score, s.budget.patience)),
-            "learners": [sp.learner for sp in spaces],
-        }
-        log = RunLog(s.run_dir, fingerprint, s.resume)
-
-        def save(result: TrialResult) -> None:
-            line = {"trial": result.trial.key, "model": result.trial.learner, "params": result.trial.params,
-                    "status": result.status, "score": result.score, "window_scores": result.window_scores,
-                    "error": result.error, "seconds": round(result.duration, 3)}
-            log.save(f"trial-{result.trial.number}", result, "trials", [line])
-
-        return save, {r.trial.number: r for r in log.load_all("trial-").values()}
-
-    def _fit_groups(self, panel: Panel, start: float) -> Forecaster:
-        """One search per ``group_by`` group under the one budget (see :mod:`tsautoml.many`)."""
-        s = self.settings
-        self._check_validation(panel)
-        layout = GroupLayout.from_panel(panel, list(s.group_by or ()))
+        unvalidated = self._unvalidated(panel)
+        layout = GroupLayout.from_panel(panel, s.group_by)
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
-        spec = SearchSpec(s.horizon, s.cv.n_windows, s.cv.step, s.metric, learners, self._context(panel))
-        spaces = self._spaces(panel, learners)
-        local = [sp for sp in spaces if not spec.is_global(sp.learner)]
-        if layout.sizes.max() == 1 and local and len(local) < len(spaces):
-            logger.info("Every group is one series: the global models %s, which learn across series, are left out.",
-                        sorted({sp.learner for sp in spaces} - {sp.learner for sp in local}))
-            spaces = local
-        search = GroupSearch(
-            spec, spaces, layout, self.backend,
-            greater_is_better=spec.scorer.greater_is_better, time_budget=s.budget.time_s, max_trials=s.budget.max_trials,
-            exit_score=s.budget.exit_score, patience=s.budget.patience, max_memory=s.max_memory, run_dir=s.run_dir,
-            resume=s.resume, seed=s.seed, progress=s.progress,
+        context = {"season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
+                   "seed": s.seed, "n_jobs": 1}
+        spec = SearchSpec(horizon=s.horizon, n_windows=s.cv.n_windows, step=s.cv.step, metric=s.metric,
+                          learners=learners, context=context)
+        search = ForecastSearch(
+            spec, self._spaces(panel, learners, layout), layout, self.backend, budget=s.budget,
+            max_memory=parse_memory(s.scale.max_memory), run_dir=None if s.scale.run_dir is None else str(s.scale.run_dir),
+            resume=s.scale.resume, seed=s.seed, progress=s.progress,
         )
         result = search.run(panel, start=time.time() - (time.monotonic() - start))
-        self.groups_, self.stop_reason_, self.selection_ = result, result.stop_reason, "per-group"
-        self.components_ = result.components
-        self.refit_failures_: dict[str, str] = result.refit_failures
-        self.scale_ = series_scale(panel.target.values, panel.indptr, panel.freq.season_length)
-        self.interval_groups_, n_buckets = interval_buckets(layout.codes, result.error_series, result.errors, s.horizon)
-        h = s.horizon
-        steps = np.tile(np.arange(h), result.errors.shape[1] // h)
-        rows = np.repeat(result.error_series, result.errors.shape[1])
-        self.conformal_ = ConformalIntervals.fit(
-            result.errors.ravel(), self.scale_[rows], np.tile(steps, len(result.error_series)),
-            self.interval_groups_[rows], n_buckets, h,
-        )
-        self._remember(panel)
-        self.fit_time_ = time.monotonic() - start
+        self.fitted_ = self._fitted(panel, layout, result, unvalidated, time.monotonic() - start)
         return self
 
-    def _check_validation(self, panel: Panel) -> RollingOriginSplitter:
+    def _unvalidated(self, panel: Panel) -> np.ndarray:
+        """The series too short for one validation window (warned about); an error if that is all of them."""
         s = self.settings
         splitter = validation_splitter(s.cv.n_windows, s.horizon, s.cv.step)
-        self.unvalidated_ = splitter.excluded(panel.indptr)
-        if self.unvalidated_.size == panel.n_series:
+        excluded = splitter.excluded(panel.indptr)
+        if excluded.size == panel.n_series:
             raise DataValidationError(
                 f"Every series is shorter than the {splitter.required_length(1)} points one validation "
                 f"window of horizon {s.horizon} needs. Use a shorter horizon or longer series."
             )
-        if self.unvalidated_.size:
+        if excluded.size:
             warnings.warn(
-                f"{self.unvalidated_.size} series are too short to validate "
-                f"({shorten(series_labels(panel.ids, self.unvalidated_))}); they get the "
+                f"{excluded.size} series are too short to validate "
+                f"({shorten(series_labels(panel.ids, excluded))}); they get the "
                 f"{'choice of their group' if s.group_by else 'panel-wide choice of models'}.",
                 UserWarning,
                 stacklevel=4,
             )
-        return splitter
+        return excluded
 
-    def _context(self, panel: Panel) -> dict:
-        s = self.settings
-        return {"season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays, "seed": s.seed, "n_jobs": 1}
-
-    def _task(self, panel: Panel) -> ForecastTask:
-        s = self.settings
-        splitter = self._check_validation(panel)
-        self._units_of_series, self.unit_name_ = np.arange(panel.n_series), "series"
-        learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
-        context = self._context(panel)
-        return ForecastTask(panel, s.horizon, splitter.split(panel.indptr), s.metric, learners, context)
-
-    def _spaces(self, panel: Panel, learners: Mapping[str, type]) -> list:
+    def _spaces(self, panel: Panel, learners: Mapping[str, type], layout: GroupLayout) -> list[LearnerSpace]:
+        """The spaces of the allowed learners whose specs apply to this data."""
         y = panel.target.values
         observed = y[np.isfinite(y)]
         zeros = np.add.reduceat(np.where(np.isfinite(y), y == 0, False), panel.indptr[:-1]) / panel.target.lengths
@@ -197,108 +124,45 @@ class Forecaster:
         spaces = [sp for sp in forecast_spaces(ctx) if sp.learner in learners]
         if not spaces:
             raise ConfigError(f"None of the allowed models {sorted(learners)} apply to this data.")
+        local = [sp for sp in spaces if not FORECAST_LEARNERS[sp.learner].spec.across_series]
+        if layout.sizes.max() == 1 and local and len(local) < len(spaces):
+            logger.info("Every group is one series: the global models %s, which learn across series, are left out.",
+                        sorted({sp.learner for sp in spaces} - {sp.learner for sp in local}))
+            return local
         return spaces
 
-    # ------------------------------------------------------------ selection
-    def _select(self, panel: Panel, task: ForecastTask) -> Selection:
-        board = self.board_
-        best = board.best()
-        if best is None:
-            errors = "; ".join(f"{r.trial.key}: {r.error}" for r in board)
-            raise DataValidationError(f"Every trial failed, so there is no model to return: {errors}")
-        layout = OOFLayout.from_folds(task.folds, task.horizon)
-        self.scale_ = series_scale(panel.target.values, panel.indptr, panel.freq.season_length)
-        units = self._units_of_series
-        y = panel.target.values[task.oof_index]
-        row_scale = self.scale_[layout.series]
-        pool = candidate_pool(board)
-        single = Selection(best.trial.learner, [best], np.ones((panel.n_series, 1)), best.oof)
-        options = [single]
-        if len(pool) > 1:
-            options += combine(pool, y, row_scale, task.metric, layout, units, self.unit_name_)
-        scored = [(self._score_selection(task, option, len(board) + i), option) for i, option in enumerate(options[1:])]
-        for result, _ in scored:
-            board.add(result)
-        candidates = [(best, single), *scored]
-        chosen_result, chosen = min(candidates, key=lambda c: (board.loss(c[0].score), c[0].trial.number))
-        self.selection_ = chosen.name
-        self._layout = layout
-        logger.info("Chose %s (%s %.4g).", chosen.name, task.metric, chosen_result.score)
-        return chosen
-
-    def _score_selection(self, task: ForecastTask, selection: Selection, number: int) -> TrialResult:
-        scores = [
-            task.score_fold(fold, selection.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]])
-            for k, fold in enumerate(task.folds)
-        ]
-        members = [m.trial.key for m in selection.members]
-        trial = Trial(number, selection.name, {"members": members})
-        return TrialResult(trial, "ok", scores, float(np.mean(scores)), oof=selection.oof)
-
-    # ------------------------------------------------------------ intervals
-    def _fit_intervals(self, panel: Panel, task: ForecastTask, chosen: Selection) -> None:
-        layout = self._layout
-        errors = panel.target.values[task.oof_index] - chosen.oof
-        groups = np.zeros(panel.n_series, dtype=np.int64)
-        self.interval_groups_ = groups
-        self.conformal_ = ConformalIntervals.fit(
-            errors, self.scale_[layout.series], layout.step, groups[layout.series], int(groups.max()) + 1, task.horizon
+    def _fitted(
+        self, panel: Panel, layout: GroupLayout, result: SearchResult, unvalidated: np.ndarray, fit_time: float
+    ) -> FittedForecast:
+        """The one fitted-forecast object: components, conformal intervals, the schema and the reports."""
+        h = self.settings.horizon
+        scale = interval_scale(panel.target.values, panel.indptr, panel.freq.season_length)
+        groups, n_buckets = interval_buckets(layout.codes, result.error_series, result.errors, h)
+        steps = np.tile(np.arange(h), result.errors.shape[1] // h)
+        rows = np.repeat(result.error_series, result.errors.shape[1])
+        conformal = ConformalIntervals.fit(
+            result.errors.ravel(), scale[rows], np.tile(steps, len(result.error_series)), groups[rows], n_buckets, h,
+        )
+        if result.refit_failures:
+            warnings.warn(f"Refitting failed for {sorted(result.refit_failures)}: {result.refit_failures}", UserWarning,
+                          stacklevel=4)
+        report = SearchReport(
+            leaderboard=result.leaderboard, group_choices=result.group_choices, group_trials=result.group_trials,
+            unstarted=result.unstarted, plan=result.plan, stop_reason=result.stop_reason, selection=result.selection,
+            refit_failures=result.refit_failures, unvalidated=unvalidated, grouped=bool(self.settings.group_by),
+            fit_time=fit_time,
+        )
+        return FittedForecast(
+            components=result.components, conformal=conformal, scale=scale, interval_groups=groups, ids=panel.ids,
+            columns=panel.columns, freq=panel.freq, last_times=panel.times[panel.indptr[1:] - 1],
+            exogenous=sorted({c for comp in result.components for c in comp.learner.exogenous_}), horizon=h,
+            report=report,
         )
 
-    # ---------------------------------------------------------------- refit
-    def _refit(self, panel: Panel, task: ForecastTask, chosen: Selection, start: float) -> None:
-        weights = chosen.weights
-        used = [m for m in range(weights.shape[1]) if (weights[:, m] > 0).any()]
-        jobs = []
-        for m in used:
-            trial = chosen.members[m].trial
-            learner = task.make_learner(trial)
-            series = np.arange(panel.n_series) if learner.capabilities.scope == "global" else np.flatnonzero(weights[:, m] > 0)
-            jobs.append((trial, series, learner))
-        budget = self.settings.budget.time_s
-        time_left = None if budget is None else max(budget - (time.monotonic() - start), 1.0)
-        fitted = self.backend.map(functools.partial(_refit_one, panel=panel, time_left=time_left), jobs)
-        self.refit_failures_ = {}
-        kept, learners = [], []
-        for (trial, series, _), m, outcome in zip(jobs, used, fitted, strict=True):
-            if isinstance(outcome, Failure):
-                self.refit_failures_[trial.key] = outcome.error
-                continue
-            kept.append((m, trial, series))
-            learners.append(outcome)
-        self.weights_ = weights[:, [m for m, _, _ in kept]]
-        orphans = self._cover_orphans(panel, task)
-        self.components_ = [
-            Component(trial, series, self.weights_[series, k], learner)
-            for k, ((_, trial, series), learner) in enumerate(zip(kept, learners, strict=True))
-        ]
-        if orphans is not None:
-            self.components_.append(orphans)
-
-    def _cover_orphans(self, panel: Panel, task: ForecastTask) -> Component | None:
-        """Series whose chosen models all failed to refit get the cheapest baseline, recorded (its component)."""
-        total = self.weights_.sum(axis=1)
-        orphans = np.flatnonzero(total <= 0)
-        self.weights_[total > 0] /= total[total > 0, None]
-        if self.refit_failures_:
-            warnings.warn(f"Refitting failed for {sorted(self.refit_failures_)}: {self.refit_failures_}", UserWarning, stacklevel=4)
-        if not orphans.size:
-            return None
-        name = next(n for n in _FALLBACK_LEARNERS if n in FORECAST_LEARNERS)
-        trial = Trial(-1, name, {})
-        learner = task.make_learner(trial).fit(panel.select(orphans))
-        column = np.zeros((panel.n_series, 1))
-        column[orphans] = 1.0
-        self.weights_ = np.hstack([self.weights_, column])
-        return Component(trial, orphans, np.ones(orphans.size), learner)
-
-    def _remember(self, panel: Panel) -> None:
-        self.ids_ = panel.ids
-        self.columns_ = panel.columns
-        self.freq_ = panel.freq
-        self.last_times_ = panel.times[panel.indptr[1:] - 1]
-        self.exogenous_ = sorted({c for comp in self.components_ for c in comp.learner.exogenous_})
-        self.horizon_ = self.settings.horizon
+    def _state(self) -> FittedForecast:
+        if not hasattr(self, "fitted_"):
+            raise NotFittedError("This model is not fitted yet: call fit(df) first.")
+        return self.fitted_
 
     # -------------------------------------------------------------- predict
     def predict(
@@ -308,60 +172,47 @@ class Forecaster:
         quantiles: Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Forecast the horizon of every series: ``forecast`` plus ``forecast-lo/hi-<level>``."""
-        if not hasattr(self, "components_"):
-            raise NotFittedError("This model is not fitted yet: call fit(df) first.")
+        fitted = self._state()
         levels = _levels(level, quantiles)
-        future = self._future(X_future)
-        mean, native = blend(self.components_, len(self.ids_), future, levels)
-        bounds = self.conformal_.levels(mean, self.scale_, self.interval_groups_, levels)
+        future = self._future(fitted, X_future)
+        mean, native = blend(fitted.components, len(fitted.ids), future, levels)
+        bounds = fitted.conformal.levels(mean, fitted.scale, fitted.interval_groups, levels)
         for lv, (lo, hi) in native.items():
             use = np.isfinite(lo) & np.isfinite(hi)
             bounds[lv][0][use], bounds[lv][1][use] = lo[use], hi[use]
-        return self._frame(future, mean, bounds, quantiles)
+        return _frame(fitted, future, mean, bounds, quantiles)
 
-    def _future(self, X_future: pd.DataFrame | None) -> Future:
-        h, n = self.horizon_, len(self.ids_)
-        times = self.freq_.future_times(self.last_times_, h).reshape(n, h)
-        if not self.exogenous_:
+    def _future(self, fitted: FittedForecast, X_future: pd.DataFrame | None) -> Future:
+        h, n = fitted.horizon, len(fitted.ids)
+        times = fitted.freq.future_times(fitted.last_times, h).reshape(n, h)
+        if not fitted.exogenous:
             return Future(times)
         if X_future is None:
             raise DataValidationError(
-                f"The chosen models use the exogenous columns {self.exogenous_}: pass their future "
-                f"values as X_future (id columns, {self.columns_.time_col!r}, {self.exogenous_}) "
+                f"The chosen models use the exogenous columns {fitted.exogenous}: pass their future "
+                f"values as X_future (id columns, {fitted.columns.time_col!r}, {fitted.exogenous}) "
                 f"for the next {h} steps of every series."
             )
-        return Future(times, _future_exog(X_future, self.ids_, self.columns_, times, self.exogenous_))
-
-    def _frame(self, future: Future, mean: np.ndarray, bounds: dict, quantiles: Sequence[float] | None) -> pd.DataFrame:
-        n, h = mean.shape
-        out = self.ids_.iloc[np.repeat(np.arange(n), h)].reset_index(drop=True)
-        out[self.columns_.time_col] = future.times.ravel()
-        out["forecast"] = mean.ravel()
-        if quantiles is not None:
-            for q in quantiles:
-                out[f"forecast-q-{_pct(q)}"] = _quantile_column(q, mean, bounds).ravel()
-            return out
-        for lv in sorted(bounds):
-            out[f"forecast-lo-{_pct(lv)}"] = bounds[lv][0].ravel()
-            out[f"forecast-hi-{_pct(lv)}"] = bounds[lv][1].ravel()
-        return out
+        return Future(times, _future_exog(X_future, fitted.ids, fitted.columns, times, fitted.exogenous))
 
     # -------------------------------------------------------------- reports
+    @property
+    def report(self) -> SearchReport:
+        """What the search found and did."""
+        return self._state().report
+
     def leaderboard(self) -> pd.DataFrame:
-        """Every trial and combination, ranked (with ``group_by``: every trial over all groups)."""
-        if hasattr(self, "groups_"):
-            return self.groups_.leaderboard
-        if not hasattr(self, "board_"):
-            raise NotFittedError("This model is not fitted yet: call fit(df) first.")
-        return self.board_.to_frame()
+        """Every trial and way of combining them, ranked (with several groups: counts over the groups)."""
+        return self.report.leaderboard
 
     def model_wins(self) -> pd.DataFrame:
         """How many series each model serves with the largest weight, and fallbacks."""
-        top = model_wins(self.components_, len(self.ids_))
-        names = [c.trial.learner for c in self.components_]
+        fitted = self._state()
+        top = model_wins(fitted.components, len(fitted.ids))
+        names = [c.trial.learner for c in fitted.components]
         wins = pd.Series([names[m] for m in top[top >= 0]]).value_counts()
         fallback = {name: 0 for name in names}
-        for comp in self.components_:
+        for comp in fitted.components:
             fallback[comp.trial.learner] += len(getattr(comp.learner, "fallbacks_", {}))
         frame = wins.rename_axis("model").reset_index(name="series_won")
         frame["fallback_series"] = frame["model"].map(fallback).fillna(0).astype(int)
@@ -369,20 +220,32 @@ class Forecaster:
 
     def fallbacks(self) -> pd.DataFrame:
         """Series on which a chosen model could not be fitted, what replaced it, and why."""
+        fitted = self._state()
         rows = []
-        for comp in self.components_:
+        for comp in fitted.components:
             for local, (used, reason) in getattr(comp.learner, "fallbacks_", {}).items():
                 rows.append({"series": int(comp.series[local]), "model": comp.trial.learner, "used": used, "reason": reason})
         frame = pd.DataFrame(rows, columns=["series", "model", "used", "reason"])
-        labels = self.ids_.iloc[frame["series"].to_numpy()].reset_index(drop=True)
+        labels = fitted.ids.iloc[frame["series"].to_numpy()].reset_index(drop=True)
         return pd.concat([labels, frame.drop(columns="series")], axis=1)
 
 
-def _refit_one(job: tuple[Trial, np.ndarray, BaseLearner], panel: Panel, time_left: float | None) -> BaseLearner:
-    _, series, learner = job
-    deadline = None if time_left is None else time.monotonic() + time_left
-    sub = panel if series.size == panel.n_series else panel.select(series)
-    return clone(learner).fit(sub, deadline=deadline)
+def _frame(
+    fitted: FittedForecast, future: Future, mean: np.ndarray, bounds: dict, quantiles: Sequence[float] | None
+) -> pd.DataFrame:
+    """The forecast frame: ids, time, ``forecast`` and the interval or quantile columns."""
+    n, h = mean.shape
+    out = fitted.ids.iloc[np.repeat(np.arange(n), h)].reset_index(drop=True)
+    out[fitted.columns.time_col] = future.times.ravel()
+    out["forecast"] = mean.ravel()
+    if quantiles is not None:
+        for q in quantiles:
+            out[f"forecast-q-{_pct(q)}"] = _quantile_column(q, mean, bounds).ravel()
+        return out
+    for lv in sorted(bounds):
+        out[f"forecast-lo-{_pct(lv)}"] = bounds[lv][0].ravel()
+        out[f"forecast-hi-{_pct(lv)}"] = bounds[lv][1].ravel()
+    return out
 
 
 def _levels(level: Sequence[float] | None, quantiles: Sequence[float] | None) -> list[float]:

@@ -24,7 +24,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from tsautoml.backends.base import Backend, Failure
 from tsautoml.config import Budget, TabularCV
 from tsautoml.data.table import Table, as_frame, check_table
-from tsautoml.ensemble.selection import candidate_pool
+from tsautoml.ensemble.pool import candidate_pool
 from tsautoml.ensemble.stacking import StackedEnsemble, make_meta, meta_features
 from tsautoml.ensemble.voting import WeightedEnsemble, caruana_weights, cross_fitted, selection_loss
 from tsautoml.exceptions import TsAutoMLError

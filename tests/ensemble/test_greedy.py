@@ -1,11 +1,18 @@
-"""Greedy ensemble selection and conformal intervals on simulated forecasts."""
+"""Best-k and greedy weights per unit, honest cross-fitting and conformal intervals on simulated forecasts."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tsautoml.ensemble.conformal import ConformalIntervals, series_scale
-from tsautoml.ensemble.greedy import blend, cross_fit_blend, greedy_weights, pointwise_loss
+from tsautoml.ensemble.conformal import ConformalIntervals, interval_scale
+from tsautoml.ensemble.greedy import blend, cross_fit_blend, unit_weights
+from tsautoml.metrics import get_metric
+
+MAE = get_metric("mae", "forecast")
+
+
+def greedy_weights(preds, y, scale, metric, row_unit, n_units, n_iter):
+    return unit_weights(preds, y, scale, get_metric(metric, "forecast"), row_unit, n_units, "greedy", n_iter)
 
 
 def _two_regimes(seed: int = 0, n_series: int = 40, per_series: int = 30):
@@ -46,19 +53,43 @@ def test_units_without_rows_get_the_pooled_weights():
 def test_cross_fit_blend_uses_only_other_windows():
     preds, y, row_unit = _two_regimes(3)
     window = np.tile(np.repeat([0, 1, 2], 10), 40)
-    honest = cross_fit_blend(preds, y, np.ones_like(y), "mae", row_unit, 40, window, n_iter=1)
+    honest = cross_fit_blend(preds, y, np.ones_like(y), MAE, row_unit, 40, window, "top", 1)
     # changing the actuals of window 2 cannot change the blend of window 2
     y2 = y.copy()
     y2[window == 2] += 100.0
-    again = cross_fit_blend(preds, y2, np.ones_like(y), "mae", row_unit, 40, window, n_iter=1)
+    again = cross_fit_blend(preds, y2, np.ones_like(y), MAE, row_unit, 40, window, "top", 1)
     np.testing.assert_array_equal(honest[window == 2], again[window == 2])
 
 
-def test_pointwise_loss_orders_like_the_metric():
+def test_pointwise_loss_and_scale_belong_to_the_metric():
     y, f = np.array([2.0, 4.0]), np.array([1.0, 5.0])
-    assert pointwise_loss("mase", y, f, np.array([2.0, 2.0])).tolist() == [0.5, 0.5]
-    assert pointwise_loss("rmse", y, f, np.ones(2)).tolist() == [1.0, 1.0]
-    assert pointwise_loss("mape", y, f, np.ones(2)).tolist() == [0.5, 0.25]
+    assert get_metric("mase", "forecast").pointwise_loss(y, f, np.array([2.0, 2.0])).tolist() == [0.5, 0.5]
+    assert get_metric("rmse", "forecast").pointwise_loss(y, f, np.ones(2)).tolist() == [1.0, 1.0]
+    assert get_metric("mape", "forecast").pointwise_loss(y, f, np.ones(2)).tolist() == [50.0, 25.0]
+    history, indptr = np.array([1.0, 4.0, 2.0, 10.0, 10.0, 12.0]), np.array([0, 3, 6])
+    assert get_metric("mase", "forecast").series_scale(history, indptr, 1).tolist() == [2.5, 1.0]
+    assert get_metric("nrmse", "forecast").series_scale(history, indptr, 1).tolist() == [3.0, 2.0]
+    assert get_metric("smape", "forecast").series_scale(history, indptr, 1).tolist() == [1.0, 1.0]
+
+
+def test_the_metric_scale_decides_the_selection():
+    """Under nrmse a small-range series' errors weigh more than under rmse: the chosen model flips."""
+    y = np.array([0.0, 0.0, 100.0, 100.0])
+    preds = np.array([[0.5, 0.5, 100.0, 100.0], [0.0, 0.0, 95.0, 95.0]])
+    one = np.zeros(4, dtype=np.int64)
+    rmse = unit_weights(preds, y, np.ones(4), get_metric("rmse", "forecast"), one, 1, "top", 1)
+    scale = np.array([1.0, 1.0, 100.0, 100.0])  # each series' range
+    nrmse = unit_weights(preds, y, scale, get_metric("nrmse", "forecast"), one, 1, "top", 1)
+    assert rmse.argmax() == 0 and nrmse.argmax() == 1
+
+
+def test_top_k_is_the_mean_of_each_units_k_best_and_skips_unavailable_models():
+    preds, y, row_unit = _two_regimes(4, n_series=4)
+    preds[0, row_unit == 1] = np.nan  # model 0 has no forecast for unit 1
+    w = unit_weights(preds, y, np.ones_like(y), MAE, row_unit, 4, "top", 2)
+    assert np.allclose(w.sum(axis=1), 1.0) and w[1, 0] == 0.0 and (w > 0).sum(axis=1).tolist() == [2, 2, 2, 2]
+    blended = blend(preds, w, row_unit)
+    assert np.isfinite(blended).all()
 
 
 def test_conformal_intervals_cover_at_their_level():
@@ -78,7 +109,7 @@ def test_conformal_intervals_cover_at_their_level():
         assert (hi[:, 3] - lo[:, 3] > hi[:, 0] - lo[:, 0]).all()  # later steps are wider
 
 
-def test_series_scale_handles_constant_and_short_series():
+def test_interval_scale_handles_constant_and_short_series():
     values = np.array([5.0, 5.0, 5.0, 1.0, np.nan, 3.0, 7.0])
-    scale = series_scale(values, np.array([0, 3, 6, 7]), 1)
+    scale = interval_scale(values, np.array([0, 3, 6, 7]), 1)
     assert scale.tolist() == [5.0, 2.0, 7.0]

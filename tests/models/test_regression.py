@@ -134,8 +134,8 @@ def test_direct_step_models_see_target_time_rows(price_panel: Panel) -> None:
 
 
 def test_direct_caps_the_rows_of_each_step_model(price_panel: Panel, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(regression, "_DIRECT_MIN_ROWS", 100)
-    monkeypatch.setattr(regression, "_DIRECT_ROWS_BUDGET", 300)
+    monkeypatch.setattr(regression, "DIRECT_MIN_ROWS", 100)
+    monkeypatch.setattr(regression, "DIRECT_ROWS_BUDGET", 300)
     model = Ridge(strategy="direct", lags="short", horizon=3).fit(price_panel)
     assert [m[1].n_samples_seen_ for m in model.models_] == [100, 100, 100]
     again = Ridge(strategy="direct", lags="short", horizon=3).fit(price_panel)  # seeded sample

@@ -1,1 +1,1 @@
-"""Combining trials: greedy ensembles, per-unit selection and conformal intervals."""
+"""Combining trials: best-k and greedy weights per unit, blending, conformal intervals, the tables' ensembles."""

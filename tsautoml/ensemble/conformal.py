@@ -13,44 +13,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ConformalIntervals", "interval_buckets", "series_scale"]
+from tsautoml.metrics.point import seasonal_scale
+
+__all__ = ["ConformalIntervals", "interval_buckets", "interval_scale"]
 
 _MIN_POINTS = 20  # below this a group borrows the pooled quantile of its step
 
 
-def series_scale(values: np.ndarray, indptr: np.ndarray, season_length: int) -> np.ndarray:
-    """Mean absolute seasonal difference of each series (then lag-1, then mean |y|, then 1).
+def interval_scale(values: np.ndarray, indptr: np.ndarray, season_length: int) -> np.ndarray:
+    """Each series' interval scale: MASE's seasonal scale, else lag 1's, else mean ``|y|``, else 1.
 
     Examples
     --------
-    >>> series_scale(np.array([1.0, 3.0, 2.0, 5.0, 5.0]), np.array([0, 3, 5]), 1).tolist()
+    >>> interval_scale(np.array([1.0, 3.0, 2.0, 5.0, 5.0]), np.array([0, 3, 5]), 1).tolist()
     [1.5, 5.0]
     """
-    row_series = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
-    out = np.full(indptr.size - 1, np.nan)
-    for lag in dict.fromkeys((season_length, 1)):
+    out = seasonal_scale(values, indptr, season_length)
+    for fallback in (lambda: seasonal_scale(values, indptr, 1), lambda: _mean_abs(values, indptr)):
         missing = ~(out > 0)
         if not missing.any():
             break
-        out[missing] = _mean_abs_diff(values, row_series, indptr.size - 1, lag)[missing]
-    missing = ~(out > 0)
-    out[missing] = _nan_mean(np.abs(values), row_series, indptr.size - 1)[missing]
+        out[missing] = fallback()[missing]
     out[~(out > 0)] = 1.0
     return out
 
 
-def _nan_mean(values: np.ndarray, row_series: np.ndarray, n: int) -> np.ndarray:
+def _mean_abs(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    n = indptr.size - 1
+    row_series = np.repeat(np.arange(n), np.diff(indptr))
     ok = np.isfinite(values)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.bincount(row_series[ok], values[ok], n) / np.bincount(row_series[ok], minlength=n)
-
-
-def _mean_abs_diff(values: np.ndarray, row_series: np.ndarray, n: int, lag: int) -> np.ndarray:
-    if values.size <= lag:
-        return np.full(n, np.nan)
-    same = row_series[lag:] == row_series[:-lag]
-    d = np.where(same, np.abs(values[lag:] - values[:-lag]), np.nan)
-    return _nan_mean(d, row_series[lag:], n)
+        return np.bincount(row_series[ok], np.abs(values[ok]), n) / np.bincount(row_series[ok], minlength=n)
 
 
 @dataclass(frozen=True, eq=False)

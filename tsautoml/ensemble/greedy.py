@@ -1,117 +1,145 @@
-"""Greedy (Caruana) ensemble selection over out-of-fold forecasts, per unit (series or group).
+"""Weights of out-of-fold forecasts per unit (a series, a group, the whole panel): best k, or greedy.
 
-Caruana et al. (2004): start from an empty ensemble and, ``n_iter`` times, add (with
-replacement) the model whose addition lowers the ensemble's loss most; the weights are
-the selection counts. Here that runs for every *unit* at once, vectorised: a unit is a
-series, a group of series (e.g. a store) or the whole panel. ``n_iter=1`` is plain
-per-unit model selection.
+Every combination is computed for all units at once, vectorised, from the primary
+metric's own pointwise loss and per-series scale
+(:meth:`~tsautoml.metrics.base.ForecastMetric.pointwise_loss`):
 
-Selection is scored honestly by :func:`cross_fit_blend`: the weights used on a validation
-window are chosen on the other windows only.
+* ``top`` with ``k``: the equal-weight mean of the ``k`` models with the lowest loss in the
+  unit (``k=1`` is plain model selection);
+* ``greedy``: Caruana et al. (2004): start from an empty ensemble and ``n_iter`` times add,
+  with replacement, the model whose addition lowers the unit's loss most; the weights are
+  the selection counts.
+
+A model that has no forecast for a row (NaN) is not available in that row's unit.
+:func:`cross_fit_blend` scores a combination honestly: each validation window is blended
+with the weights chosen on the other windows only.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
-__all__ = ["blend", "cross_fit_blend", "greedy_weights", "pointwise_loss"]
+from tsautoml.metrics.base import ForecastMetric
 
-_SQUARED = frozenset({"rmse", "nrmse"})
+__all__ = ["Method", "blend", "cross_fit_blend", "unit_weights"]
 
-
-def pointwise_loss(metric: str, y: np.ndarray, f: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Per-point loss whose per-unit sum orders forecasts as ``metric`` does; NaN actuals cost 0.
-
-    ``scale`` is each point's series scale (MASE's naive error, the range for nrmse/nmae, 1 else).
-
-    Examples
-    --------
-    >>> pointwise_loss("smape", np.array([1.0, np.nan]), np.array([3.0, 1.0]), np.ones(2)).tolist()
-    [100.0, 0.0]
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.abs(y - f)
-        if metric == "smape":
-            loss = np.where(err == 0, 0.0, 200.0 * err / (np.abs(y) + np.abs(f)))
-        elif metric == "mape":
-            loss = err / np.abs(y)
-        elif metric in _SQUARED:
-            loss = (err / scale) ** 2
-        else:
-            loss = err / scale
-    return np.where(np.isfinite(loss), loss, 0.0)
+Method = Literal["top", "greedy"]
 
 
-def greedy_weights(
+def unit_weights(
     preds: np.ndarray,
     y: np.ndarray,
     scale: np.ndarray,
-    metric: str,
+    metric: ForecastMetric,
     row_unit: np.ndarray,
     n_units: int,
-    n_iter: int = 10,
+    method: Method,
+    k: int,
 ) -> np.ndarray:
-    """Ensemble weights per unit, ``(n_units, n_models)``, rows summing to 1.
+    """Weights per unit, ``(n_units, n_models)``, rows summing to 1 (0 where no model is available).
 
     ``preds`` is ``(n_models, n_rows)``, best model first (ties go to the earlier model);
-    ``row_unit`` gives each row's unit. Units without rows get the weights of all rows pooled.
+    ``row_unit`` gives each row's unit; ``k`` is the number of models (``top``) or of greedy
+    steps (``greedy``). Units without rows get the weights of all rows pooled.
 
     Examples
     --------
+    >>> from tsautoml.metrics import get_metric
+    >>> mae = get_metric("mae", "forecast")
     >>> y = np.array([1.0, 1.0, 5.0, 5.0])
     >>> preds = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 5.0, 5.0]])
-    >>> greedy_weights(preds, y, np.ones(4), "mae", np.array([0, 0, 1, 1]), 2, n_iter=3).tolist()
+    >>> unit_weights(preds, y, np.ones(4), mae, np.array([0, 0, 1, 1]), 2, "greedy", 3).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
+    >>> unit_weights(preds, y, np.ones(4), mae, np.array([0, 0, 1, 1]), 2, "top", 2).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
     """
-    n_models = preds.shape[0]
-    order = np.argsort(row_unit, kind="stable")
+    n_models, n_rows = preds.shape
     counts_per_unit = np.bincount(row_unit, minlength=n_units)
-    starts = np.concatenate([[0], np.cumsum(counts_per_unit)[:-1]])
     present = counts_per_unit > 0
-    P, yy, ss, units = preds[:, order], y[order], scale[order], row_unit[order]
-    counts = np.zeros((n_units, n_models))
-    current = np.zeros(P.shape[1])
-    for t in range(1, n_iter + 1):
-        candidate = (current * (t - 1) + P) / t  # (n_models, n_rows)
-        loss = pointwise_loss(metric, yy, candidate, ss)
-        per_unit = np.add.reduceat(loss, starts[present], axis=1)  # (n_models, n_present)
-        choice = np.zeros(n_units, dtype=np.int64)
-        choice[present] = np.argmin(per_unit, axis=0)
-        counts[np.arange(n_units), choice] += 1
-        current = candidate[choice[units], np.arange(P.shape[1])]
-    weights = counts / n_iter
+    weights = np.zeros((n_units, n_models))
+    if n_rows and n_models:
+        order = np.argsort(row_unit, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(counts_per_unit)[:-1]])[present]
+        P, yy, ss = preds[:, order], y[order], scale[order]
+        if method == "top":
+            weights[present] = _top(P, yy, ss, metric, starts, k)
+        else:
+            weights[present] = _greedy(P, yy, ss, metric, starts, row_unit[order], present, k)
     if not present.all():
-        pooled = greedy_weights(preds, y, scale, metric, np.zeros_like(row_unit), 1, n_iter)
+        pooled = unit_weights(preds, y, scale, metric, np.zeros_like(row_unit), 1, method, k) if n_rows else weights[:1]
         weights[~present] = pooled[0]
     return weights
 
 
+def _unit_loss(P: np.ndarray, y: np.ndarray, scale: np.ndarray, metric: ForecastMetric, starts: np.ndarray) -> np.ndarray:
+    """``(n_models, n_present_units)`` summed pointwise loss (``inf``: a model misses a row)."""
+    return np.add.reduceat(metric.pointwise_loss(y, P, scale), starts, axis=1)
+
+
+def _top(P: np.ndarray, y: np.ndarray, scale: np.ndarray, metric: ForecastMetric, starts: np.ndarray, k: int) -> np.ndarray:
+    loss = _unit_loss(P, y, scale, metric, starts)  # (n_models, n_units)
+    ranked = np.argsort(loss, axis=0, kind="stable")[:k]  # the k best per unit
+    finite = np.isfinite(np.take_along_axis(loss, ranked, axis=0))
+    out = np.zeros((loss.shape[1], loss.shape[0]))
+    units = np.broadcast_to(np.arange(loss.shape[1]), ranked.shape)
+    out[units[finite], ranked[finite]] = 1.0
+    total = out.sum(axis=1, keepdims=True)
+    return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
+
+
+def _greedy(
+    P: np.ndarray, y: np.ndarray, scale: np.ndarray, metric: ForecastMetric, starts: np.ndarray,
+    units: np.ndarray, present: np.ndarray, n_iter: int,
+) -> np.ndarray:
+    n_models, n_rows = P.shape
+    n_present = starts.size
+    dense = np.cumsum(present) - 1  # unit code -> position among the present units
+    row_pos = dense[units]
+    counts = np.zeros((n_present, n_models))
+    current = np.zeros(n_rows)
+    for t in range(1, n_iter + 1):
+        candidate = (current * (t - 1) + P) / t
+        per_unit = _unit_loss(candidate, y, scale, metric, starts)
+        choice = np.argmin(per_unit, axis=0)
+        usable = np.isfinite(per_unit[choice, np.arange(n_present)])
+        counts[np.flatnonzero(usable), choice[usable]] += 1
+        current = candidate[choice[row_pos], np.arange(n_rows)]
+    total = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+
+
 def blend(preds: np.ndarray, weights: np.ndarray, row_unit: np.ndarray) -> np.ndarray:
-    """Weighted forecast of every row: ``sum_m weights[unit, m] * preds[m, row]``."""
-    return np.einsum("mr,rm->r", preds, weights[row_unit])
+    """Weighted forecast of every row, ``sum_m weights[unit, m] * preds[m, row]`` (NaN: no weight)."""
+    w = weights[row_unit].T  # (n_models, n_rows)
+    used = w > 0
+    out = np.where(used, np.nan_to_num(preds), 0.0) * w
+    missing = (used & np.isnan(preds)).any(axis=0) | ~used.any(axis=0)
+    return np.where(missing, np.nan, out.sum(axis=0))
 
 
 def cross_fit_blend(
     preds: np.ndarray,
     y: np.ndarray,
     scale: np.ndarray,
-    metric: str,
+    metric: ForecastMetric,
     row_unit: np.ndarray,
     n_units: int,
     row_window: np.ndarray,
-    n_iter: int = 10,
+    method: Method,
+    k: int,
 ) -> np.ndarray:
     """Out-of-fold blend: each window's rows blended with weights chosen on the other windows.
 
-    Units missing from the other windows fall back to the pooled weights. With a single
-    window nothing is held out, and the result is the in-sample blend (optimistic).
+    With a single window nothing is held out, and the result is the in-sample blend (optimistic).
     """
     windows = np.unique(row_window)
-    if windows.size == 1:
-        return blend(preds, greedy_weights(preds, y, scale, metric, row_unit, n_units, n_iter), row_unit)
-    out = np.empty(len(y))
+    if windows.size <= 1:
+        return blend(preds, unit_weights(preds, y, scale, metric, row_unit, n_units, method, k), row_unit)
+    out = np.full(len(y), np.nan)
     for w in windows:
         held = row_window == w
-        weights = greedy_weights(preds[:, ~held], y[~held], scale[~held], metric, row_unit[~held], n_units, n_iter)
+        weights = unit_weights(preds[:, ~held], y[~held], scale[~held], metric, row_unit[~held], n_units, method, k)
         out[held] = blend(preds[:, held], weights, row_unit[held])
     return out

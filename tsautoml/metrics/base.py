@@ -92,6 +92,9 @@ REGRESSION_METRIC_NAMES: tuple[RegressionMetricName, ...] = get_args(RegressionM
 FloatArray = NDArray[np.float64]
 _ForecastKernel = Callable[[_ForecastData], _Parts]
 _TabularKernel = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], float]
+_PointwiseLoss = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+#: The per-series scale of a metric's pointwise loss.
+Scale = Literal["seasonal", "range", "one"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,12 @@ class ForecastMetric:
         ``sum|e| / sum|y|``.
     kernel
         Private function from validated inputs to per-series sums.
+    pointwise
+        ``loss(y, f, scale)`` per point, whose sums per series order forecasts as the metric
+        does (None for the quantile and interval metrics); see :meth:`pointwise_loss`.
+    scale
+        Each series' scale of the pointwise loss: ``"seasonal"`` (MASE's in-sample naive
+        error), ``"range"`` (nrmse/nmae's ``max - min`` of the history) or ``"one"``.
 
     Notes
     -----
@@ -191,6 +200,8 @@ class ForecastMetric:
     needs: frozenset[Need]
     aggregation: Aggregation
     kernel: _ForecastKernel = field(repr=False, compare=False)
+    pointwise: _PointwiseLoss | None = field(default=None, repr=False, compare=False)
+    scale: Scale = "one"
 
     def __post_init__(self) -> None:
         if self.aggregation not in AGGREGATIONS:
@@ -271,6 +282,43 @@ class ForecastMetric:
             season_length=season_length,
             quantiles=quantiles,
         ).value
+
+    def series_scale(self, y_train: np.ndarray, train_indptr: np.ndarray, season_length: int = 1) -> FloatArray:
+        """Each series' scale of :meth:`pointwise_loss`, from its history (NaN or 0: undefined).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> get_metric("mase", "forecast").series_scale(np.array([1.0, 3.0, 2.0]), np.array([0, 3])).tolist()
+        [1.5]
+        """
+        n = train_indptr.size - 1
+        if self.scale == "seasonal":
+            return point.seasonal_scale(y_train, train_indptr, season_length)
+        if self.scale == "range":
+            return point.series_range(y_train, train_indptr)
+        return np.ones(n)
+
+    def pointwise_loss(self, y: np.ndarray, f: np.ndarray, scale: np.ndarray) -> FloatArray:
+        """Per-point loss whose sum over a series orders its forecasts as this metric does.
+
+        ``scale`` is each point's series scale (:meth:`series_scale`). A missing actual, or a
+        point where the metric is undefined (a zero scale, a zero actual under MAPE), costs 0;
+        a missing forecast costs ``inf``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> smape = get_metric("smape", "forecast")
+        >>> smape.pointwise_loss(np.array([1.0, np.nan, 1.0]), np.array([3.0, 1.0, np.nan]), np.ones(3)).tolist()
+        [100.0, 0.0, inf]
+        """
+        if self.pointwise is None:
+            raise ConfigError(f"{self.name} has no pointwise loss; choose a point-forecast metric.")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            loss = self.pointwise(y, f, scale)
+        loss = np.where(np.isfinite(loss) & ~np.isnan(y), loss, 0.0)
+        return np.where(np.isnan(f) & ~np.isnan(y), np.inf, loss)
 
     def with_aggregation(self, aggregation: Aggregation) -> ForecastMetric:
         """Return a copy that aggregates with ``aggregation``.
@@ -390,8 +438,10 @@ def _fm(
     aggregation: Aggregation,
     kernel: _ForecastKernel,
     greater_is_better: bool = False,
+    pointwise: _PointwiseLoss | None = None,
+    scale: Scale = "one",
 ) -> ForecastMetric:
-    return ForecastMetric(name, greater_is_better, frozenset(needs), aggregation, kernel)
+    return ForecastMetric(name, greater_is_better, frozenset(needs), aggregation, kernel, pointwise, scale)
 
 
 def _tm(name: str, greater_is_better: bool, need: Need, kernel: _TabularKernel) -> TabularMetric:
@@ -402,14 +452,14 @@ def _tm(name: str, greater_is_better: bool, need: Need, kernel: _TabularKernel) 
 
 
 _FORECAST = (
-    _fm("mase", {"point", "history"}, "series_mean", point._mase_parts),
-    _fm("smape", {"point"}, "series_mean", point._smape_parts),
-    _fm("mape", {"point"}, "series_mean", point._mape_parts),
-    _fm("mae", {"point"}, "series_mean", point._mae_parts),
-    _fm("rmse", {"point"}, "series_mean", point._rmse_parts),
-    _fm("nrmse", {"point"}, "series_mean", point._nrmse_parts),
-    _fm("nmae", {"point"}, "series_mean", point._nmae_parts),
-    _fm("wape", {"point"}, "pooled", point._wape_parts),
+    _fm("mase", {"point", "history"}, "series_mean", point._mase_parts, False, point.absolute_loss, "seasonal"),
+    _fm("smape", {"point"}, "series_mean", point._smape_parts, False, point.smape_loss),
+    _fm("mape", {"point"}, "series_mean", point._mape_parts, False, point.ape_loss),
+    _fm("mae", {"point"}, "series_mean", point._mae_parts, False, point.absolute_loss),
+    _fm("rmse", {"point"}, "series_mean", point._rmse_parts, False, point.squared_loss),
+    _fm("nrmse", {"point"}, "series_mean", point._nrmse_parts, False, point.squared_loss, "range"),
+    _fm("nmae", {"point"}, "series_mean", point._nmae_parts, False, point.absolute_loss, "range"),
+    _fm("wape", {"point"}, "pooled", point._wape_parts, False, point.absolute_loss),
     _fm("pinball", {"quantiles"}, "series_mean", probabilistic._pinball_parts),
     _fm("wql", {"quantiles"}, "pooled", probabilistic._wql_parts),
     _fm("coverage", {"interval"}, "pooled", probabilistic._coverage_parts, True),

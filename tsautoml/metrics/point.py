@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from tsautoml.exceptions import ConfigError, DataValidationError
 
-__all__ = ["owa"]
+__all__ = ["owa", "series_range", "seasonal_scale"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -230,7 +230,7 @@ def _abs_error(data: _ForecastData) -> FloatArray:
     return np.abs(data.y_true - data.y_pred)
 
 
-def _series_range(values: FloatArray, indptr: IntArray) -> FloatArray:
+def series_range(values: FloatArray, indptr: IntArray) -> FloatArray:
     """``max - min`` of each series ignoring NaN; NaN for empty or all-NaN series."""
     out = np.full(indptr.size - 1, np.nan)
     nonempty = np.diff(indptr) > 0
@@ -243,11 +243,16 @@ def _series_range(values: FloatArray, indptr: IntArray) -> FloatArray:
     return out
 
 
-def _seasonal_scale(y_train: FloatArray, train_indptr: IntArray, season_length: int) -> FloatArray:
+def seasonal_scale(y_train: FloatArray, train_indptr: IntArray, season_length: int) -> FloatArray:
     """In-sample mean of ``|y_t - y_{t-m}|`` of each training series.
 
     ``m`` falls back to 1 for a series with fewer than ``m + 1`` values. Differences that
     involve a NaN are skipped; a series without any difference gets NaN.
+
+    Examples
+    --------
+    >>> seasonal_scale(np.array([1.0, 3.0, 2.0, 5.0, 5.0]), np.array([0, 3, 5]), 1).tolist()
+    [1.5, 0.0]
     """
     n_series = train_indptr.size - 1
     lengths = np.diff(train_indptr)
@@ -260,7 +265,8 @@ def _seasonal_scale(y_train: FloatArray, train_indptr: IntArray, season_length: 
     keep = ~np.isnan(diffs)
     diff_ids = ids[inside][keep]
     total = _bincount(diff_ids, diffs[keep], n_series)
-    return total / _bincount(diff_ids, np.ones(diff_ids.size), n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a series without any difference: NaN
+        return total / _bincount(diff_ids, np.ones(diff_ids.size), n_series)
 
 
 def _normalizing_range(data: _ForecastData) -> FloatArray:
@@ -271,8 +277,8 @@ def _normalizing_range(data: _ForecastData) -> FloatArray:
     range of ``y_train`` when the history is passed, otherwise of ``y_true``.
     """
     if data.y_train is not None and data.train_indptr is not None:
-        return _series_range(data.y_train, data.train_indptr)
-    return _series_range(data.y_true, data.indptr)
+        return series_range(data.y_train, data.train_indptr)
+    return series_range(data.y_true, data.indptr)
 
 
 def _require_history(data: _ForecastData) -> tuple[FloatArray, IntArray]:
@@ -281,6 +287,27 @@ def _require_history(data: _ForecastData) -> tuple[FloatArray, IntArray]:
             "This metric needs the training history. Pass y_train and train_indptr."
         )
     return data.y_train, data.train_indptr
+
+
+def absolute_loss(y: FloatArray, f: FloatArray, scale: FloatArray) -> FloatArray:
+    """``|y - f| / scale`` per point (MAE, MASE, nmae, WAPE)."""
+    return np.abs(y - f) / scale
+
+
+def squared_loss(y: FloatArray, f: FloatArray, scale: FloatArray) -> FloatArray:
+    """``((y - f) / scale)^2`` per point (RMSE, nrmse)."""
+    return ((y - f) / scale) ** 2
+
+
+def smape_loss(y: FloatArray, f: FloatArray, scale: FloatArray) -> FloatArray:
+    """``200 |y - f| / (|y| + |f|)`` per point (0 where both are 0)."""
+    err = np.abs(y - f)
+    return np.where(err == 0, 0.0, 200.0 * err / (np.abs(y) + np.abs(f)))
+
+
+def ape_loss(y: FloatArray, f: FloatArray, scale: FloatArray) -> FloatArray:
+    """``100 |y - f| / |y|`` per point (MAPE)."""
+    return 100.0 * np.abs(y - f) / np.abs(y)
 
 
 def _mae_parts(data: _ForecastData) -> _Parts:
@@ -303,7 +330,7 @@ def _mape_parts(data: _ForecastData) -> _Parts:
 
 def _mase_parts(data: _ForecastData) -> _Parts:
     y_train, train_indptr = _require_history(data)
-    scale = _seasonal_scale(y_train, train_indptr, data.season_length)
+    scale = seasonal_scale(y_train, train_indptr, data.season_length)
     return _mean_parts(data, _abs_error(data) / scale[data.ids])
 
 

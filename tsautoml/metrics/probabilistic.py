@@ -18,8 +18,8 @@ from tsautoml.metrics.point import (
     _n_observed,
     _Parts,
     _require_history,
-    _seasonal_scale,
     _series_sum,
+    seasonal_scale,
 )
 
 __all__: list[str] = []
@@ -71,5 +71,5 @@ def _interval_score(data: _ForecastData) -> FloatArray:
 def _msis_parts(data: _ForecastData) -> _Parts:
     """M4 mean scaled interval score: interval score over the seasonal-naive MASE scale."""
     y_train, train_indptr = _require_history(data)
-    scale = _seasonal_scale(y_train, train_indptr, data.season_length)
+    scale = seasonal_scale(y_train, train_indptr, data.season_length)
     return _mean_parts(data, _interval_score(data) / scale[data.ids])

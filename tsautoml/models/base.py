@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 
 from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import DataValidationError, NotFittedError, TrialTimeout
+from tsautoml.models.spec import LearnerSpec
 
 __all__ = [
     "BaseLearner",
@@ -141,11 +142,13 @@ class _Pace:
 class BaseLearner(BaseEstimator):
     """A forecasting learner: ``fit(panel)`` then ``predict(horizon, future, level)``.
 
-    Subclasses set ``capabilities`` and implement ``_fit`` and ``_predict``. The constructor
+    Subclasses set ``capabilities`` and ``spec`` (a :class:`~tsautoml.models.spec.LearnerSpec`,
+    what the search knows about them) and implement ``_fit`` and ``_predict``. The constructor
     only stores its arguments (scikit-learn's ``get_params``/``clone`` rely on it).
     """
 
     capabilities: ClassVar[Capabilities] = Capabilities()
+    spec: ClassVar[LearnerSpec]
 
     def min_length(self) -> int:
         """Observed points a series needs for this learner's own model (shorter ones fall back)."""

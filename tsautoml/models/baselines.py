@@ -30,10 +30,15 @@ from tsautoml.models.base import (
     SeriesForecast,
     check_deadline,
 )
+from tsautoml.models.spec import ForecastContext, LearnerSpec
 
 __all__ = ["HistoricAverage", "Naive", "SeasonalNaive", "WindowAverage"]
 
 logger = logging.getLogger(__name__)
+
+
+def _window_start(ctx: ForecastContext) -> tuple[dict[str, int], ...]:
+    return ({"window_size": ctx.season_length if ctx.season_length > 1 else 4},)
 
 
 class _Baseline(LocalLearner):
@@ -130,6 +135,8 @@ class Naive(_Baseline):
     ((2, 3), True)
     """
 
+    spec = LearnerSpec("Naive", cost=1.0)
+
     def _table(self, values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
         return values[indptr[1:] - 1][:, None]
 
@@ -151,6 +158,8 @@ class SeasonalNaive(_Baseline):
     >>> bool((forecast.mean[:, :7] == forecast.mean[:, 7:]).all()), learner.fallbacks_
     (True, {})
     """
+
+    spec = LearnerSpec("SeasonalNaive", cost=1.0, applies=lambda ctx: ctx.season_length > 1)
 
     def __init__(self, season_length: int = 1) -> None:
         self.season_length = season_length
@@ -189,6 +198,8 @@ class WindowAverage(_Baseline):
     (2, 2)
     """
 
+    spec = LearnerSpec("WindowAverage", cost=1.0, starts=_window_start)
+
     def __init__(self, window_size: int = 7) -> None:
         self.window_size = window_size
 
@@ -220,6 +231,8 @@ class HistoricAverage(_Baseline):
     >>> HistoricAverage().fit(panel).predict(2).mean.shape
     (2, 2)
     """
+
+    spec = LearnerSpec("HistoricAverage", cost=1.0)
 
     def _table(self, values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
         return (np.add.reduceat(values, indptr[:-1]) / np.diff(indptr))[:, None]

@@ -17,6 +17,17 @@ from tsautoml.models.regression import (
     LagPreset,
     Strategy,
     TargetTransform,
+    feature_domain,
+    feature_start,
+)
+from tsautoml.models.spec import (
+    Choice,
+    Domain,
+    FitMemory,
+    FloatRange,
+    ForecastContext,
+    IntRange,
+    LearnerSpec,
 )
 
 __all__ = ["GBM_OBJECTIVES", "LightGBM"]
@@ -25,6 +36,31 @@ Objective = Literal["l2", "l1", "tweedie", "poisson"]
 GBM_OBJECTIVES: tuple[str, ...] = get_args(Objective)
 _COUNT_OBJECTIVES = ("tweedie", "poisson")
 
+
+def _domain(ctx: ForecastContext) -> dict[str, Domain]:
+    objectives = ("l2", "l1", "poisson", "tweedie") if ctx.nonnegative else ("l2", "l1")
+    return {
+        **feature_domain(ctx),
+        "objective": Choice(objectives),
+        "n_estimators": IntRange(50, 800, log=True),
+        "learning_rate": FloatRange(0.01, 0.3, log=True),
+        "num_leaves": IntRange(8, 128, log=True),
+        "min_child_samples": IntRange(5, 100, log=True),
+        "colsample_bytree": FloatRange(0.5, 1.0),
+        "reg_lambda": FloatRange(1e-3, 10.0, log=True),
+    }
+
+
+def _starts(ctx: ForecastContext) -> tuple[dict[str, Any], ...]:
+    return ({
+        **feature_start(ctx), "objective": "l2", "n_estimators": 200, "learning_rate": 0.05,
+        "num_leaves": 31, "min_child_samples": 20, "colsample_bytree": 0.8, "reg_lambda": 0.1,
+    },)
+
+
+def _objective_fits_transform(params: dict[str, Any]) -> bool:
+    """Count objectives cannot model differences."""
+    return params.get("objective") not in _COUNT_OBJECTIVES or params.get("target_transform") != "diff"
 
 class LightGBM(GlobalRegressionLearner):
     """Gradient-boosted trees (LightGBM) across all series.
@@ -65,6 +101,13 @@ class LightGBM(GlobalRegressionLearner):
     >>> forecast.mean.shape, bool(np.isfinite(forecast.mean).all())
     ((4, 7), True)
     """
+
+    spec = LearnerSpec(
+        "LightGBM", cost=60.0, starts=_starts, domain=_domain, valid=_objective_fits_transform, across_series=True,
+        # column-wise uint8 bins and the row-wise copy; gradients, hessians, scores and partitions;
+        # the sampled values that find bin edges (double + row index); histograms (128 leaves x 256 bins x 2 doubles)
+        memory=FitMemory(cell=2, row=40, sample=12, sample_rows=200_000, fixed=128 * 256 * 16),
+    )
 
     def __init__(
         self,

@@ -18,7 +18,10 @@ from tsautoml.models.regression import (
     LagPreset,
     Strategy,
     TargetTransform,
+    feature_domain,
+    feature_start,
 )
+from tsautoml.models.spec import FitMemory, FloatRange, LearnerSpec
 
 __all__ = ["Ridge"]
 
@@ -51,6 +54,13 @@ class Ridge(GlobalRegressionLearner):
     >>> forecast.mean.shape, bool(np.isfinite(forecast.mean).all())
     ((4, 7), True)
     """
+
+    spec = LearnerSpec(
+        "Ridge", cost=15.0, across_series=True,
+        starts=lambda ctx: ({**feature_start(ctx), "alpha": 1.0},),
+        domain=lambda ctx: {**feature_domain(ctx), "alpha": FloatRange(1e-3, 1e3, log=True)},
+        memory=FitMemory(copies=7),  # imputed + indicators, scaled, centred, slack
+    )
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from tsautoml.models.base import BaseLearner
 from tsautoml.models.baselines import HistoricAverage, Naive, SeasonalNaive, WindowAverage
 from tsautoml.models.gbm import LightGBM
 from tsautoml.models.linear import Ridge
+from tsautoml.models.spec import LearnerSpec
 from tsautoml.models.stats import (
     ADIDA,
     IMAPA,
@@ -22,26 +23,21 @@ from tsautoml.models.stats import (
     CrostonOptimized,
 )
 
-__all__ = ["FORECAST_LEARNERS", "build_learner", "select_learners"]
+__all__ = ["FORECAST_LEARNERS", "build_learner", "select_learners", "spec_of"]
 
 L = TypeVar("L")
 
-FORECAST_LEARNERS: dict[str, type[BaseLearner]] = {
-    "Naive": Naive,
-    "SeasonalNaive": SeasonalNaive,
-    "HistoricAverage": HistoricAverage,
-    "WindowAverage": WindowAverage,
-    "AutoETS": AutoETS,
-    "AutoTheta": AutoTheta,
-    "AutoCES": AutoCES,
-    "AutoARIMA": AutoARIMA,
-    "CrostonOptimized": CrostonOptimized,
-    "ADIDA": ADIDA,
-    "IMAPA": IMAPA,
-    "TSB": TSB,
-    "LightGBM": LightGBM,
-    "Ridge": Ridge,
-}
+_CLASSES: tuple[type[BaseLearner], ...] = (
+    Naive, SeasonalNaive, HistoricAverage, WindowAverage, AutoETS, AutoTheta, AutoCES, AutoARIMA,
+    CrostonOptimized, ADIDA, IMAPA, TSB, LightGBM, Ridge,
+)
+#: Every forecasting learner by its spec's name: adding a learner means its module and one entry here.
+FORECAST_LEARNERS: dict[str, type[BaseLearner]] = {cls.spec.name: cls for cls in _CLASSES}
+
+
+def spec_of(name: str) -> LearnerSpec:
+    """The declaration of the forecasting learner ``name``."""
+    return FORECAST_LEARNERS[name].spec
 
 
 def build_learner(cls: type[BaseLearner], params: Mapping[str, Any], context: Mapping[str, Any]) -> BaseLearner:

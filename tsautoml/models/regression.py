@@ -60,12 +60,17 @@ from tsautoml.features.lags import (
 )
 from tsautoml.features.pipeline import FeaturePipeline
 from tsautoml.models.base import BaseLearner, Capabilities, Forecast, Future, check_deadline
+from tsautoml.models.spec import Choice, Domain, ForecastContext
 
 __all__ = [
+    "DIRECT_MIN_ROWS",
+    "DIRECT_ROWS_BUDGET",
     "LAG_PRESETS",
     "STRATEGIES",
     "TARGET_TRANSFORMS",
     "GlobalRegressionLearner",
+    "feature_domain",
+    "feature_start",
     "preset_target_features",
 ]
 
@@ -76,8 +81,25 @@ STRATEGIES: tuple[str, ...] = get_args(Strategy)
 TARGET_TRANSFORMS: tuple[str, ...] = get_args(TargetTransform)
 LAG_PRESETS: tuple[str, ...] = get_args(LagPreset)
 
-_DIRECT_ROWS_BUDGET = 1_000_000  # training rows over all step models of the direct strategy
-_DIRECT_MIN_ROWS = 20_000  # ... but at least this many per step model
+DIRECT_ROWS_BUDGET = 1_000_000  # training rows over all step models of the direct strategy
+DIRECT_MIN_ROWS = 20_000  # ... but at least this many per step model
+
+
+def feature_domain(ctx: ForecastContext) -> dict[str, Domain]:
+    """The feature configuration the search tunes for every feature-matrix learner."""
+    lags = ("auto", "short", "seasonal", "long") if ctx.season_length > 1 else ("auto", "short", "long")
+    strategies = ("recursive", "direct") if ctx.horizon <= 24 else ("recursive",)
+    return {
+        "strategy": Choice(strategies),
+        "target_transform": Choice(("none", "scale", "diff")),
+        "lags": Choice(lags),
+        "calendar": Choice((True, False)) if ctx.has_dates else Choice((False,)),  # no dates, no calendar
+    }
+
+
+def feature_start(ctx: ForecastContext) -> dict[str, Any]:
+    """The feature configuration of the first trial."""
+    return {"strategy": "recursive", "target_transform": "scale", "lags": "auto", "calendar": ctx.has_dates}
 
 
 def preset_target_features(preset: str, season_length: int, horizon: int) -> list[TargetFeature]:
@@ -338,7 +360,7 @@ class GlobalRegressionLearner(BaseLearner):
         lengths = np.diff(indptr)
         position = np.arange(len(y)) - np.repeat(indptr[:-1], lengths)
         remaining = np.repeat(lengths, lengths) - position  # rows from t to the series end
-        cap = max(_DIRECT_MIN_ROWS, _DIRECT_ROWS_BUDGET // self.horizon)
+        cap = max(DIRECT_MIN_ROWS, DIRECT_ROWS_BUDGET // self.horizon)
         rng = np.random.default_rng(self.seed)
         models = []
         for k in range(1, self.horizon + 1):

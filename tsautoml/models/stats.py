@@ -41,6 +41,7 @@ from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import ConfigError, DataValidationError
 from tsautoml.models.base import Capabilities, Forecast, Future, LocalLearner, SeriesForecast
 from tsautoml.models.baselines import Naive, SeasonalNaive, _check_int
+from tsautoml.models.spec import FloatRange, ForecastContext, LearnerSpec
 
 __all__ = [
     "ADIDA",
@@ -190,6 +191,8 @@ class AutoARIMA(_StatsForecastLearner):
     ((2, 3), [80.0])
     """
 
+    spec = LearnerSpec("AutoARIMA", cost=lambda ctx: 100.0 if ctx.season_length <= 12 else 400.0)
+
     capabilities = Capabilities(exogenous=True, intervals=True)
 
     def __init__(self, season_length: int = 1, approximation: bool | None = None) -> None:
@@ -265,6 +268,8 @@ class AutoETS(_StatsForecastLearner):
     (2, 3)
     """
 
+    spec = LearnerSpec("AutoETS", cost=20.0)
+
     def __init__(self, season_length: int = 1, model: str = "ZZZ", damped: bool | None = None) -> None:
         self.season_length = season_length
         self.model = model
@@ -314,6 +319,8 @@ class AutoTheta(_StatsForecastLearner):
     (2, 3)
     """
 
+    spec = LearnerSpec("AutoTheta", cost=10.0)
+
     def __init__(self, season_length: int = 1, decomposition_type: str = "multiplicative") -> None:
         self.season_length = season_length
         self.decomposition_type = decomposition_type
@@ -358,6 +365,8 @@ class AutoCES(_StatsForecastLearner):
     (2, 3)
     """
 
+    spec = LearnerSpec("AutoCES", cost=40.0)
+
     _probe_intervals = False
 
     def __init__(self, season_length: int = 1, model: str = "Z") -> None:
@@ -383,6 +392,10 @@ class AutoCES(_StatsForecastLearner):
         return model
 
 
+def _intermittent(ctx: ForecastContext) -> bool:
+    return ctx.intermittent
+
+
 class _Intermittent(_StatsForecastLearner):
     """Intermittent-demand models: point forecasts only."""
 
@@ -404,6 +417,8 @@ class CrostonOptimized(_Intermittent):
     (2, 3)
     """
 
+    spec = LearnerSpec("CrostonOptimized", cost=3.0, applies=_intermittent)
+
     def _model(self) -> Any:
         return _sf().CrostonOptimized()
 
@@ -419,6 +434,8 @@ class ADIDA(_Intermittent):
     (2, 3)
     """
 
+    spec = LearnerSpec("ADIDA", cost=3.0, applies=_intermittent)
+
     def _model(self) -> Any:
         return _sf().ADIDA()
 
@@ -433,6 +450,8 @@ class IMAPA(_Intermittent):
     >>> IMAPA().fit(panel).predict(3).mean.shape
     (2, 3)
     """
+
+    spec = LearnerSpec("IMAPA", cost=4.0, applies=_intermittent)
 
     def _model(self) -> Any:
         return _sf().IMAPA()
@@ -457,6 +476,11 @@ class TSB(_Intermittent):
     >>> TSB(alpha_d=0.2, alpha_p=0.1).fit(panel).predict(3).mean.shape
     (2, 3)
     """
+
+    spec = LearnerSpec(
+        "TSB", cost=3.0, applies=_intermittent, starts=lambda ctx: ({"alpha_d": 0.1, "alpha_p": 0.1},),
+        domain=lambda ctx: {"alpha_d": FloatRange(0.01, 0.5, log=True), "alpha_p": FloatRange(0.01, 0.5, log=True)},
+    )
 
     def __init__(self, alpha_d: float = 0.1, alpha_p: float = 0.1) -> None:
         self.alpha_d = alpha_d

@@ -1,1 +1,1 @@
-"""Search: validation splits (the search loop and trials come with the forecasting issue)."""
+"""Search: validation splits, tasks that score one trial, the trial records, and the tables' search loop."""

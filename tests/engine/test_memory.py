@@ -9,8 +9,7 @@ import pytest
 
 from tsautoml.data.frequency import Frequency
 from tsautoml.data.grouped import Panel
-from tsautoml.exceptions import ConfigError
-from tsautoml.many.memory import (
+from tsautoml.engine.memory import (
     PANEL_ROW_BYTES,
     MemoryPlan,
     feature_count,
@@ -18,7 +17,8 @@ from tsautoml.many.memory import (
     min_history,
     plan_memory,
 )
-from tsautoml.many.sizes import default_max_memory, format_bytes, machine_memory, parse_memory
+from tsautoml.engine.sizes import default_max_memory, format_bytes, machine_memory, parse_memory
+from tsautoml.exceptions import ConfigError
 from tsautoml.models.linear import Ridge
 from tsautoml.testing import make_panel
 

@@ -125,6 +125,7 @@ class TrialScores:
     score: np.ndarray
     error: list[str]
     duration: float
+    fit_time: float = 0.0  # inside learner fit and predict
 
 
 @dataclass
@@ -153,10 +154,9 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
         start = time.monotonic()
         if spec.is_global(trial.learner):
             parts = [_evaluate(chunk, spec, trial, rows[chunk.search_group[rows] == g], matrix, _left(job.deadline)) for g in groups]
-            status = [p[0] for p in parts]
-            error = [p[1] for p in parts]
+            status, error, fit_time = [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts)
         else:
-            state, message = _evaluate(chunk, spec, trial, rows, matrix, time_left)
+            state, message, fit_time = _evaluate(chunk, spec, trial, rows, matrix, time_left)
             status, error = [state] * groups.size, [message] * groups.size
         window = group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
         ok = np.array([s == "ok" for s in status])
@@ -164,9 +164,10 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
         mean = window_mean(window)
         unscored = ok & ~np.isfinite(mean)
         status = ["unvalidated" if u else s for s, u in zip(status, unscored, strict=True)]
-        scores.append(TrialScores(trial, groups, status, window, mean, error, time.monotonic() - start))
+        scores.append(TrialScores(trial=trial, groups=groups, status=status, window_scores=window, score=mean, error=error,
+                                  duration=time.monotonic() - start, fit_time=fit_time))
         oof[trial.number] = matrix
-    return TrialsOutcome(chunk.index, scores, oof)
+    return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
 
 
 def window_mean(window: np.ndarray) -> np.ndarray:
@@ -183,30 +184,34 @@ def _left(deadline: float | None) -> float | None:
 def uniform_scores(trial: Trial, groups: np.ndarray, spec: SearchSpec, status: str, error: str, duration: float) -> TrialScores:
     """The same status and error for every group (nothing scored)."""
     n = groups.size
-    return TrialScores(trial, groups, [status] * n, np.full((n, spec.n_windows), np.nan), np.full(n, np.nan), [error] * n, duration)
+    return TrialScores(trial=trial, groups=groups, status=[status] * n, window_scores=np.full((n, spec.n_windows), np.nan),
+                       score=np.full(n, np.nan), error=[error] * n, duration=duration)
 
 
 def _evaluate(
     chunk: ChunkData, spec: SearchSpec, trial: Trial, rows: np.ndarray, matrix: np.ndarray, time_left: float | None
-) -> tuple[str, str]:
-    """Cross-validate ``trial`` on the search series ``rows``, writing its forecasts into ``matrix``."""
+) -> tuple[str, str, float]:
+    """Cross-validate ``trial`` on the search series ``rows``, writing its forecasts into ``matrix``.
+
+    Returns the status, the error message and the seconds spent inside the learner.
+    """
     if rows.size == 0:
-        return "unvalidated", "no series long enough to validate"
+        return "unvalidated", "no series long enough to validate", 0.0
     if time_left is not None and time_left <= 0:
-        return "skipped", "the time budget ran out before it started"
+        return "skipped", "the time budget ran out before it started", 0.0
     panel = chunk.search_panel if rows.size == chunk.search.size else chunk.search_panel.select(rows)
     folds = [f for f in spec.splitter().split(panel.indptr) if f.series.size]  # short groups: fewer windows
     if not folds:
-        return "unvalidated", "no series long enough to validate"
+        return "unvalidated", "no series long enough to validate", 0.0
     task = ForecastTask(panel, spec.horizon, folds, spec.metric, spec.learners, spec.context)
     result = task.evaluate(trial, time_left)
     if result.status != "ok":
-        return result.status, result.error
+        return result.status, result.error, result.fit_time
     h = spec.horizon
     for k, fold in enumerate(folds):
         block = result.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]].reshape(-1, h)
         matrix[rows[fold.series], fold.window * h : (fold.window + 1) * h] = block
-    return "ok", ""
+    return "ok", "", result.fit_time
 
 
 def group_window_scores(

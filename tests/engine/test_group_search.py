@@ -14,14 +14,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tsautoml import AutoML, ColumnSpec
+from tsautoml import AutoML, ColumnSpec, ScaleOut
+from tsautoml.engine import search as engine
+from tsautoml.engine.runlog import read_jsonl
 from tsautoml.exceptions import ConfigError
-from tsautoml.many import engine
-from tsautoml.many.runlog import read_jsonl
 from tsautoml.testing import make_panel
 
 MODELS = ["Naive", "SeasonalNaive", "HistoricAverage", "AutoTheta", "AutoETS", "Ridge", "AutoARIMA"]
 COLUMNS = ColumnSpec(id_cols=("store", "unique_id"))
+SCALE_OUT = ("backend", "dask_address", "max_memory", "run_dir", "resume")
+TIMES = ["seconds", "fit_time"]  # leaderboard columns that differ from run to run
 
 
 def stores(n_stores: int = 6, per_store: int = 3, seed: int = 0) -> pd.DataFrame:
@@ -36,8 +38,10 @@ def stores(n_stores: int = 6, per_store: int = 3, seed: int = 0) -> pd.DataFrame
 
 
 def fit(df: pd.DataFrame, **kwargs) -> AutoML:
+    """Fit the stores; the scale-out keywords go into a ScaleOut."""
+    scale = {k: kwargs.pop(k) for k in SCALE_OUT if k in kwargs}
     settings = {"task": "forecasting", "horizon": 7, "columns": COLUMNS, "group_by": ["store"], "max_trials": 30,
-                "allowed_models": MODELS, "n_jobs": 1, "progress": False, **kwargs}
+                "allowed_models": MODELS, "n_jobs": 1, "progress": False, "scale": ScaleOut(**scale), **kwargs}
     return AutoML(**settings).fit(df)
 
 
@@ -71,7 +75,7 @@ def test_one_time_budget_across_groups_returns_in_time_and_lists_groups_never_st
     assert time.monotonic() - tic < budget + 1.0
     unstarted = model.unstarted_groups()
     assert len(unstarted) == 3000 and unstarted["model"].str.contains("best cheap model").all()
-    assert model.model_.stop_reason_ == "time budget reached before rung 'cheap'"
+    assert model.model_.report.stop_reason == "time budget reached before rung 'cheap'"
     fc = model.predict()
     assert fc["forecast"].notna().all() and fc["unique_id"].nunique() == 3000
     choices = model.group_choices()
@@ -119,7 +123,7 @@ def test_a_group_too_big_for_memory_is_searched_on_a_subsample_and_refitted_on_a
     searched = plan.search_series[0]
     assert 0 < searched.size < 300 and plan.changes
     assert model.leaderboard()["note"].str.contains("memory plan").all()
-    ridge = [c for c in model.model_.components_ if c.trial.learner == "Ridge"]
+    ridge = [c for c in model.model_.fitted_.components if c.trial.learner == "Ridge"]
     assert all(c.series.size == 300 for c in ridge)  # the refit uses every series
     assert model.predict()["forecast"].notna().all()
 
@@ -131,10 +135,11 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path: Path) -> Non
     run_dir = tmp_path / "run"
     script = textwrap.dedent(f"""
         import pandas as pd
-        from tsautoml import AutoML, ColumnSpec
+        from tsautoml import AutoML, ColumnSpec, ScaleOut
         df = pd.read_pickle({str(data)!r})
         AutoML(task="forecasting", horizon=7, columns=ColumnSpec(id_cols=("store", "unique_id")), group_by=["store"],
-               max_trials=30, allowed_models={MODELS!r}, n_jobs=1, progress=False, run_dir={str(run_dir)!r}).fit(df)
+               max_trials=30, allowed_models={MODELS!r}, n_jobs=1, progress=False,
+               scale=ScaleOut(run_dir={str(run_dir)!r})).fit(df)
     """)
     child = subprocess.Popen([sys.executable, "-c", script])
     jobs = run_dir / "jobs"
@@ -167,30 +172,58 @@ def test_run_dir_refuses_a_different_run_and_an_accidental_overwrite(tmp_path: P
         fit(df, run_dir=tmp_path, allowed_models=["Naive", "HistoricAverage"], max_trials=2)
     with pytest.raises(ConfigError, match="max_trials"):
         fit(df, run_dir=tmp_path, resume=True, allowed_models=["Naive", "HistoricAverage"], max_trials=1)
-    with pytest.raises(ConfigError, match="group_by"):
-        AutoML(task="forecasting", horizon=3, max_trials=2, max_memory="1GB").fit(df)
     with pytest.raises(ConfigError, match="pass run_dir"):
-        AutoML(task="forecasting", horizon=3, max_trials=2, resume=True).fit(df)
+        AutoML(task="forecasting", horizon=3, max_trials=2, scale=ScaleOut(resume=True))
+    with pytest.raises(ConfigError, match="max_memory='lots'"):
+        AutoML(task="forecasting", horizon=3, max_trials=2, scale=ScaleOut(max_memory="lots")).fit(df)
 
 
 def test_the_one_search_over_all_series_resumes_from_its_trial_log(tmp_path: Path) -> None:
     df = stores(n_stores=2)
     settings = {"task": "forecasting", "horizon": 7, "columns": COLUMNS, "allowed_models": MODELS[:-1],
-                "n_jobs": 1, "progress": False, "run_dir": tmp_path}
-    full = AutoML(**settings, max_trials=8).fit(df)
-    for number in range(4, 8):  # as if killed after four trials
-        (tmp_path / "jobs" / f"trial-{number}.pkl").unlink()
-    resumed = AutoML(**settings, max_trials=8, resume=True).fit(df)
+                "n_jobs": 1, "progress": False}
+    full = AutoML(**settings, max_trials=8, scale=ScaleOut(run_dir=tmp_path)).fit(df)
+    later = sorted((tmp_path / "jobs").glob("r[2-9]-*.pkl"))
+    assert later
+    for job in later:  # as if killed after the first two rungs
+        job.unlink()
+    resumed = AutoML(**settings, max_trials=8, scale=ScaleOut(run_dir=tmp_path, resume=True)).fit(df)
     pd.testing.assert_frame_equal(resumed.predict(), full.predict())
-    pd.testing.assert_frame_equal(resumed.leaderboard().drop(columns=["fit_time", "duration"], errors="ignore"),
-                                  full.leaderboard().drop(columns=["fit_time", "duration"], errors="ignore"))
+    pd.testing.assert_frame_equal(resumed.leaderboard().drop(columns=TIMES), full.leaderboard().drop(columns=TIMES))
 
 
 def test_one_series_groups_leave_out_the_global_models_that_learn_across_series() -> None:
     df = make_panel(6, min_length=50, max_length=60, nan_fraction=0.0, seed=2)
     model = AutoML(task="forecasting", horizon=7, group_by=["unique_id"], max_trials=4, n_jobs=1, progress=False,
                    allowed_models=["Naive", "HistoricAverage", "Ridge"]).fit(df)
-    assert set(model.leaderboard()["model"]) == {"Naive", "HistoricAverage"}
+    board = model.leaderboard()
+    assert set(board.loc[board["rung"] != "selection", "model"]) == {"Naive", "HistoricAverage"}
     only_global = AutoML(task="forecasting", horizon=7, group_by=["unique_id"], max_trials=2, n_jobs=1, progress=False,
                          allowed_models=["Ridge"]).fit(df)
-    assert set(only_global.leaderboard()["model"]) == {"Ridge"}  # asked for alone, it still runs
+    board = only_global.leaderboard()
+    assert set(board.loc[board["rung"] != "selection", "model"]) == {"Ridge"}  # asked for alone, it still runs
+
+
+def test_no_group_by_is_one_group_of_every_series_with_the_same_board_and_forecasts() -> None:
+    df = stores(n_stores=3).assign(chain="all")
+    columns = ColumnSpec(id_cols=("chain", "store", "unique_id"))
+    settings = {"columns": columns, "allowed_models": MODELS, "max_trials": 12, "seed": 4}
+    panel = fit(df, group_by=None, **settings)
+    one_group = fit(df, group_by=["chain"], **settings)
+    assert panel.leaderboard().columns.tolist() == one_group.leaderboard().columns.tolist()
+    assert "groups_served" not in panel.leaderboard()  # group counts only with several groups
+    pd.testing.assert_frame_equal(panel.leaderboard().drop(columns=TIMES), one_group.leaderboard().drop(columns=TIMES))
+    pd.testing.assert_frame_equal(panel.predict(level=[80]), one_group.predict(level=[80]))
+    assert panel.model_.report.selection == one_group.model_.report.selection
+    several = fit(df, group_by=["store"], **settings).leaderboard()
+    assert {"groups", "ok", "failed", "groups_served"} <= set(several.columns)
+
+
+def test_the_old_scale_out_keywords_still_work_for_one_release(tmp_path: Path) -> None:
+    with pytest.warns(DeprecationWarning, match=r"pass scale=ScaleOut\(run_dir=\.\.\.\)"):
+        model = AutoML(task="forecasting", horizon=7, run_dir=tmp_path)
+    assert model.scale == ScaleOut(run_dir=tmp_path)
+    with pytest.raises(ConfigError, match="not both"):
+        AutoML(task="forecasting", horizon=7, run_dir=tmp_path, scale=ScaleOut())
+    with pytest.raises(TypeError, match="unexpected keyword arguments \\['n_trials'\\]"):
+        AutoML(task="forecasting", horizon=7, n_trials=3)

@@ -78,12 +78,12 @@ class RunLog:
     def save(self, key: str, result: Any, log: str, lines: list[dict[str, Any]]) -> None:
         """Store job ``key``'s ``result``, then append ``lines`` to ``<log>.jsonl``."""
         _write_atomic(self.jobs / f"{key}.pkl", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        self.append(log, lines)
+
+    def append(self, log: str, lines: list[dict[str, Any]]) -> None:
+        """Append ``lines`` to ``<log>.jsonl``."""
         with (self.path / f"{log}.jsonl").open("a") as fh:
             fh.writelines(json.dumps(line, default=_plain) + "\n" for line in lines)
-
-    def load_all(self, prefix: str) -> dict[str, Any]:
-        """Every saved result whose key starts with ``prefix``, by key."""
-        return {path.stem: self.load(path.stem) for path in sorted(self.jobs.glob(f"{prefix}*.pkl"))}
 
     def write_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Replace ``<name>.csv`` with ``frame``."""

@@ -1,11 +1,13 @@
 """One forecasting search per group, scheduled under one time budget across all groups.
 
-The groups climb the ladder of :mod:`~tsautoml.many.ladder` together: every rung is
+The groups climb the ladder of :mod:`~tsautoml.engine.ladder` together: every rung is
 shipped as one job per chunk of groups, results stream back as chunks finish, and the
 next rung goes to the groups where the out-of-fold error says dearer models can still
 win, as many as the time left allows. Groups the budget never reached get the cheap
 model that did best elsewhere, and are listed. With a run directory every finished job
-is written at once, and a resumed run loads it instead of running it again.
+is written at once, and a resumed run loads it instead of running it again. After the
+search, :mod:`~tsautoml.engine.selection` chooses how each group's trials are combined
+and :mod:`~tsautoml.engine.refit` refits the choice on the workers.
 """
 
 from __future__ import annotations
@@ -26,11 +28,9 @@ from tqdm.auto import tqdm
 
 from tsautoml.backends.base import Backend, Failure
 from tsautoml.backends.local import LocalBackend
+from tsautoml.config import Budget
 from tsautoml.data.grouped import Panel, offsets
-from tsautoml.ensemble.blend import Component
-from tsautoml.exceptions import DataValidationError
-from tsautoml.many.choice import TOP_K, ChunkModel, GroupChoice, RefitJob, blend_losses, refit_chunk
-from tsautoml.many.chunk import (
+from tsautoml.engine.chunk import (
     ChunkData,
     SearchSpec,
     TrialScores,
@@ -39,9 +39,9 @@ from tsautoml.many.chunk import (
     run_trials,
     uniform_scores,
 )
-from tsautoml.many.groups import GroupLayout
-from tsautoml.many.ladder import Rung, build_ladder
-from tsautoml.many.memory import (
+from tsautoml.engine.groups import GroupLayout
+from tsautoml.engine.ladder import STALE_TUNED_RUNGS, TUNED_TRIALS, Rung, Tuner, build_ladder, relative_losses
+from tsautoml.engine.memory import (
     FITTED_SERIES_BYTES,
     RUNTIME_BYTES,
     WORKER_PROCESS_BYTES,
@@ -49,28 +49,48 @@ from tsautoml.many.memory import (
     feature_count,
     plan_memory,
 )
-from tsautoml.many.runlog import RunLog, data_digest
+from tsautoml.engine.refit import (
+    ChunkModel,
+    FittedMembers,
+    GroupChoice,
+    RefitJob,
+    assemble_chunk,
+    refit_members,
+)
+from tsautoml.engine.report import choices_frame, group_trials, leaderboard
+from tsautoml.engine.runlog import RunLog, data_digest
+from tsautoml.engine.selection import (
+    ChunkChoice,
+    Strategy,
+    chunk_choice,
+    strategies_for,
+    strategy_losses,
+)
+from tsautoml.ensemble.blend import Component
 from tsautoml.search.space import LearnerSpace
 from tsautoml.search.trial import Trial
 
-__all__ = ["GroupSearch", "GroupSearchResult"]
+__all__ = ["ForecastSearch", "SearchResult"]
 
 logger = logging.getLogger(__name__)
 
-SEARCH_SHARE = 0.8  # of the time budget for the first rung; later rungs stop when the refit needs the rest
+#: The one place that sets the search's share of the time budget: the first rung's
+#: deadline; later rungs stop when the refit needs the rest, never past ``MAX_SEARCH_SHARE``.
+SEARCH_SHARE = 0.8
 MAX_SEARCH_SHARE = 0.9
 REFIT_SAFETY = 1.5  # margin on the refit's estimated time
 _CHUNKS_PER_WORKER = 4  # enough chunks for load balance and streaming
 _SERIES_PER_CHUNK = 500  # and small enough that a lost or unfinished chunk costs little
+_REFIT_MEMBERS = 3  # the refit estimate: each chunk's most expensive trials fitted once more
 
 
 @dataclass
-class GroupSearchResult:
-    """What the group search hands back to the forecaster."""
+class SearchResult:
+    """What the engine hands back to the forecaster: the fitted choice and the search's reports."""
 
     components: list[Component]
     choices: list[GroupChoice]
-    errors: np.ndarray  # out-of-fold errors of the chosen blends, rows = ``error_series``
+    errors: np.ndarray  # honest out-of-fold errors of the chosen combination, rows = ``error_series``
     error_series: np.ndarray
     leaderboard: pd.DataFrame
     group_choices: pd.DataFrame
@@ -78,6 +98,7 @@ class GroupSearchResult:
     unstarted: pd.DataFrame
     plan: MemoryPlan
     stop_reason: str
+    selection: str
     refit_failures: dict[str, str] = field(default_factory=dict)
 
 
@@ -95,8 +116,8 @@ class _GroupState:
         return cls(np.full(n, np.inf), np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
 
 
-class GroupSearch:
-    """Search each ``group_by`` group of a panel under one budget; see the module docstring.
+class ForecastSearch:
+    """Search each group of a panel under one budget; see the module docstring.
 
     Parameters
     ----------
@@ -108,9 +129,9 @@ class GroupSearch:
         Which series form each group.
     backend
         Where chunks run.
-    time_budget, max_trials, exit_score, patience
-        The budget: seconds for the whole run; per group, trials, the score that ends its
-        climb, trials without improvement that end it.
+    budget
+        Seconds for the whole run; per group, trials, the score that ends its climb, and
+        trials without improvement that end it.
     max_memory
         Bytes the run may use (None: half the machine's memory).
     run_dir, resume
@@ -124,11 +145,7 @@ class GroupSearch:
         layout: GroupLayout,
         backend: Backend,
         *,
-        greater_is_better: bool,
-        time_budget: float | None,
-        max_trials: int | None = None,
-        exit_score: float | None = None,
-        patience: int | None = None,
+        budget: Budget,
         max_memory: int | None = None,
         run_dir: str | None = None,
         resume: bool = False,
@@ -136,13 +153,15 @@ class GroupSearch:
         progress: bool = True,
     ) -> None:
         self.spec, self.layout, self.backend = spec, layout, backend
-        self.rungs, self.cost = build_ladder(spaces, seed)
-        self.sign = -1.0 if greater_is_better else 1.0
-        self.time_budget, self.max_trials, self.exit_score, self.patience = time_budget, max_trials, exit_score, patience
+        self.rungs, self.cost = build_ladder(spaces)
+        self.tuner = Tuner(spaces, seed)
+        self.sign = -1.0 if spec.scorer.greater_is_better else 1.0
+        self.time_budget, self.max_trials = budget.time_s, budget.max_trials
+        self.exit_score, self.patience = budget.exit_score, budget.patience
         self.max_memory, self.run_dir, self.resume, self.seed, self.progress = max_memory, run_dir, resume, seed, progress
 
     # ------------------------------------------------------------------ run
-    def run(self, panel: Panel, start: float | None = None) -> GroupSearchResult:
+    def run(self, panel: Panel, start: float | None = None) -> SearchResult:
         """Plan, search every rung, choose and refit per group; ``start`` (epoch seconds) starts the budget."""
         start = time.time() if start is None else start
         self.deadline = None if self.time_budget is None else start + self.time_budget * SEARCH_SHARE
@@ -154,47 +173,80 @@ class GroupSearch:
             if self.log is not None:
                 self.log.save("plan", plan, "trials", [])
         self.plan = plan
-        chunks = self._chunks(panel, plan)
+        chunks = self.chunks = self._chunks(panel, plan)
         handles = [self.backend.put(c) for c in chunks]
         self._series_per_group = np.zeros(self.layout.n_groups)  # series each group's search scores on
         for c in chunks:
             self._series_per_group[c.groups] = np.bincount(c.search_group, minlength=c.n_groups)
-        n = self.layout.n_groups
-        state = _GroupState.empty(n)
+        state = _GroupState.empty(self.layout.n_groups)
         self.scores: list[list[TrialScores]] = [[] for _ in chunks]
         self.oof: list[dict[int, np.ndarray]] = [{} for _ in chunks]
         self._rung_seconds: dict[int, float] = {}
         self._units: dict[int, float] = {}
+        self.climbed: list[Rung] = []
         self.bar = tqdm(total=0, disable=not self.progress, desc="groups x trials", unit="trial", leave=False)
-        reason = "every rung climbed"
-        promoted = np.arange(n)
-        for r, rung in enumerate(self.rungs):
+        reason = self._climb(chunks, handles, state, start)
+        n_trials = sum(len(r.trials) for r in self.climbed)
+        logger.info("Search stopped after %d trials (%.1fs): %s.", n_trials, time.time() - start, reason)
+        result = self._refit(chunks, handles, state, reason, plan)
+        self.bar.close()
+        return result
+
+    def _climb(self, chunks: list[ChunkData], handles: list[Any], state: _GroupState, start: float) -> str:
+        """Run the rungs, fixed then tuned, until the ladder, the groups or the budget end; say why."""
+        promoted = np.arange(self.layout.n_groups)
+        stale = 0
+        for r, rung in enumerate(self._rungs()):
             candidates = self._promote(r, rung, state, promoted)
-            promoted = np.sort(self._affordable(rung, candidates))
+            rung, affordable = self._affordable(rung, candidates)
+            promoted = np.sort(affordable)
             if promoted.size == 0:
-                reason = (f"the time left pays for no group at rung {rung.name!r}" if candidates.size
-                          else f"no group left to promote to rung {rung.name!r}")
-                break
+                return (f"the time left pays for no group at rung {rung.name!r}" if candidates.size
+                        else f"no group left to promote to rung {rung.name!r}")
             if self.deadline is not None and time.time() >= self.deadline:
-                reason = f"time budget reached before rung {rung.name!r}"
-                break
+                return f"time budget reached before rung {rung.name!r}"
+            self.climbed.append(rung)
+            before = state.best.copy()
             tic = time.time()
             for job, outcome in self._stream(self._trial_jobs(r, rung, promoted, state, chunks, handles), run_trials, "trials"):
                 self._record(job, outcome, state, r)
             self._rung_seconds[r] = time.time() - tic
             logger.info("Rung %r: %d groups in %.1fs.", rung.name, promoted.size, self._rung_seconds[r])
+            self._tell(rung, state)
+            stale = stale + 1 if rung.name.startswith("tuned") and not (state.best < before).any() else 0
             self._move_deadline(start)
             if self.log is not None:
-                self.log.write_frame("leaderboard", self._leaderboard(self.scores, []))
-        result = self._refit(chunks, handles, state, reason, plan)
-        self.bar.close()
-        return result
+                self.log.write_frame("leaderboard", self._leaderboard([], None))
+            if stale >= STALE_TUNED_RUNGS:
+                return f"{STALE_TUNED_RUNGS} tuned rungs in a row improved no group"
+        return "every rung climbed"
+
+    def _rungs(self) -> Iterator[Rung]:
+        """The fixed rungs, then tuned rungs proposed from the results so far."""
+        yield from self.rungs
+        while not self.tuner.exhausted:
+            rung, costs = self.tuner.rung(len(self.cost), TUNED_TRIALS)
+            self.cost.update(costs)
+            yield rung
+
+    def _tell(self, rung: Rung, state: _GroupState) -> None:
+        """Tell the tuner each trial's loss relative to the cheap rung's, over the groups it ran on."""
+        parts: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {t.number: ([], []) for t in rung.trials}
+        for chunk_scores, chunk in zip(self.scores, self.chunks, strict=True):
+            for s in chunk_scores:
+                if s.trial.number in parts:
+                    ok = np.array([st == "ok" for st in s.status]) & np.isfinite(s.score)
+                    parts[s.trial.number][0].append(np.where(ok, self.sign * s.score, np.inf))
+                    parts[s.trial.number][1].append(state.cheap[chunk.groups[s.groups]])
+        for trial in rung.trials:
+            losses, cheap = parts[trial.number]
+            self.tuner.tell(trial, relative_losses(np.concatenate(losses), np.concatenate(cheap)) if losses else np.inf)
 
     def _move_deadline(self, start: float) -> None:
-        """Leave the refit the time it will take: each group's most expensive members fitted once more."""
+        """Leave the refit the time it will take: each chunk's most expensive trials fitted once more."""
         if self.time_budget is None or self.end is None:
             return
-        per_chunk = [sum(sorted((s.duration for s in chunk), reverse=True)[:TOP_K]) for chunk in self.scores]
+        per_chunk = [sum(sorted((s.duration for s in chunk), reverse=True)[:_REFIT_MEMBERS]) for chunk in self.scores]
         refit = REFIT_SAFETY * sum(per_chunk) / self.spec.n_windows / self.backend.n_workers
         reserve = max(refit, (1.0 - MAX_SEARCH_SHARE) * self.time_budget)
         self.deadline = min(start + MAX_SEARCH_SHARE * self.time_budget, self.end - reserve)
@@ -234,7 +286,8 @@ class GroupSearch:
                 ptr[k] + plan.search_series[int(g)] if int(g) in plan.search_series else np.arange(ptr[k], ptr[k + 1])
                 for k, g in enumerate(groups)
             ]
-            chunks.append(ChunkData(index, series, np.asarray(groups), ptr, np.concatenate(search), panel.select(series)))
+            chunks.append(ChunkData(index=index, series=series, groups=np.asarray(groups), group_ptr=ptr,
+                                    search=np.concatenate(search), panel=panel.select(series)))
         return chunks
 
     # ------------------------------------------------------------- schedule
@@ -264,23 +317,33 @@ class GroupSearch:
             alive = alive[np.lexsort((alive, -self.layout.sizes[alive]))]
         return alive
 
-    def _affordable(self, rung: Rung, groups: np.ndarray) -> np.ndarray:
-        """The leading ``groups`` the time left can pay for, from the pace of the rungs so far."""
+    def _affordable(self, rung: Rung, groups: np.ndarray) -> tuple[Rung, np.ndarray]:
+        """The rung and the leading ``groups`` the time left can pay for, from the pace of the rungs so far.
+
+        When not one group can pay for the whole rung, the rung is cut to its cheapest
+        trials that the first group can pay for.
+        """
         if self.deadline is None or not self._rung_seconds or groups.size == 0:
-            return groups
-        series = self._series_per_group
+            return rung, groups
         spent = sum(self._rung_seconds.values())
         units_done = sum(self._units[k] for k in self._rung_seconds)
         pace = spent / max(units_done, 1e-9)  # seconds per (series x cost) unit
-        rung_cost = sum(self.cost[t.number] for t in rung.trials)
-        need = np.cumsum(series[groups] * rung_cost) * pace * (1 + REFIT_SAFETY / self.spec.n_windows)  # and its refit
         left = self.deadline - time.time()
-        return groups[need <= left]
+        per_series = np.cumsum([self.cost[t.number] for t in rung.trials]) * pace * (1 + REFIT_SAFETY / self.spec.n_windows)
+        need = np.cumsum(self._series_per_group[groups]) * per_series[-1]  # with its refit
+        if need[0] <= left or per_series[0] * self._series_per_group[groups[0]] > left:
+            return rung, groups[need <= left]
+        count = int(np.searchsorted(per_series * self._series_per_group[groups[0]], left, side="right"))
+        return replace(rung, trials=rung.trials[:count]), groups[:1]
 
     def _trial_jobs(
         self, r: int, rung: Rung, promoted: np.ndarray, state: _GroupState, chunks: list[ChunkData], handles: list[Any]
     ) -> list[_Job]:
-        """One job per chunk (and per trial count, when ``max_trials`` cuts a rung short for some groups)."""
+        """One job per chunk (and per trial count, when ``max_trials`` cuts a rung short for some groups).
+
+        When that makes fewer jobs than workers (a few big groups, or one), every trial is a job
+        of its own, so the workers share the rung.
+        """
         allowed = np.full(self.layout.n_groups, len(rung.trials))
         if self.max_trials is not None:
             allowed = np.minimum(allowed, np.maximum(self.max_trials - state.done, 0))
@@ -288,18 +351,21 @@ class GroupSearch:
         self._units[r] = float(np.sum(self._series_per_group[promoted] * cost[allowed[promoted]]))
         member = np.zeros(self.layout.n_groups, dtype=bool)
         member[promoted] = True
-        jobs = []
+        work: list[tuple[ChunkData, Any, np.ndarray, tuple[Trial, ...]]] = []
         for chunk, handle in zip(chunks, handles, strict=True):
             local = np.flatnonzero(member[chunk.groups])
             for count in np.unique(allowed[chunk.groups[local]]):
                 groups = local[allowed[chunk.groups[local]] == count]
-                if count == 0 or groups.size == 0:
-                    continue
-                trials = rung.trials[:count]
-                work = TrialsJob(None, self.spec, trials, groups, self.deadline)
-                key = f"r{r}-c{chunk.index}-t{trials[0].number}-{count}-{data_digest(chunk.groups[groups])[:8]}"
-                jobs.append(_Job(key, chunk, r, work, handle))
-                self.bar.total += groups.size * len(trials)
+                if count > 0 and groups.size:
+                    work.append((chunk, handle, groups, rung.trials[:count]))
+        if len(work) < self.backend.n_workers:
+            work = [(c, h, g, (t,)) for c, h, g, trials in work for t in trials]
+        jobs = []
+        for chunk, handle, groups, trials in work:
+            key = f"r{r}-c{chunk.index}-t{trials[0].number}-{len(trials)}-{data_digest(chunk.groups[groups])[:8]}"
+            job = TrialsJob(chunk=None, spec=self.spec, trials=trials, groups=groups, deadline=self.deadline)
+            jobs.append(_Job(key=key, chunk=chunk, rung=r, work=job, handle=handle))
+            self.bar.total += groups.size * len(trials)
         self.bar.refresh()
         return jobs
 
@@ -320,10 +386,11 @@ class GroupSearch:
                 self.log.save(job.key, outcome, log, self._lines(job, outcome))
             yield job, outcome
 
-    def _lines(self, job: _Job, outcome: Any) -> list[dict[str, Any]]:
-        """The JSON lines of a finished job: one per (group, trial), or one per group choice."""
-        codes = job.chunk.groups
+    def _lines(self, job: _Job | ChunkData, outcome: Any) -> list[dict[str, Any]]:
+        """The JSON lines of a finished trials job (one per group and trial) or refitted chunk (one per group)."""
         if isinstance(outcome, TrialsOutcome):
+            assert isinstance(job, _Job)
+            codes = job.chunk.groups
             return [
                 {"rung": job.rung, "chunk": job.chunk.index, "group": self.layout.label(int(codes[g])), "trial": s.trial.key,
                  "model": s.trial.learner, "params": s.trial.params, "status": st, "score": _json_float(sc),
@@ -331,18 +398,20 @@ class GroupSearch:
                 for s in outcome.scores
                 for g, st, sc, ws, err in zip(s.groups, s.status, s.score, s.window_scores, s.error, strict=True)
             ]
-        return [
-            {"group": self.layout.label(c.group), "members": [t.key for t in c.members], "weights": list(c.weights),
-             "params": [t.params for t in c.members], "score": _json_float(c.score), "note": c.note}
-            for c in outcome.choices
-        ]
+        if isinstance(outcome, ChunkModel):
+            return [
+                {"group": self.layout.label(c.group), "members": [t.key for t in c.members], "weights": list(c.weights),
+                 "params": [t.params for t in c.members], "score": _json_float(c.score), "note": c.note}
+                for c in outcome.choices
+            ]
+        return []
 
     def _record(self, job: _Job, outcome: TrialsOutcome | Failure, state: _GroupState, r: int) -> None:
         """Keep a chunk's scores and forecasts and update its groups' state (a lost chunk records failures)."""
         work: TrialsJob = job.work
         if isinstance(outcome, Failure):  # the chunk's worker was lost twice: its groups record the failure
             failed = [uniform_scores(t, work.groups, self.spec, "failed", outcome.error, 0.0) for t in work.trials]
-            outcome = TrialsOutcome(job.chunk.index, failed, {})
+            outcome = TrialsOutcome(chunk=job.chunk.index, scores=failed, oof={})
         self.scores[job.chunk.index].extend(outcome.scores)
         kept = self.oof[job.chunk.index]
         for number, matrix in outcome.oof.items():  # two jobs of a rung on one chunk fill different rows
@@ -362,61 +431,74 @@ class GroupSearch:
             if r == 0:
                 state.cheap[g] = np.minimum(state.cheap[g], loss)
         self.bar.update(work.groups.size * len(work.trials))
-        self.bar.set_postfix_str(f"rung {self.rungs[r].name}")
+        self.bar.set_postfix_str(f"rung {self.climbed[r].name}")
+
+    # ------------------------------------------------------------ selection
+    def _select(self, chunks: list[ChunkData]) -> tuple[Strategy, dict[str, float]]:
+        """The strategy with the lowest mean honest loss over the groups every strategy scored."""
+        strategies = strategies_for(int(self.layout.sizes.max(initial=1)))
+        losses = np.vstack([
+            strategy_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign, strategies) for c in chunks
+        ])
+        complete = losses[np.isfinite(losses).all(axis=1)]
+        if not len(complete):
+            return strategies[0], {}
+        mean = complete.mean(axis=0)
+        logger.info("Honest validation loss of each way of combining trials: %s.",
+                    dict(zip([s.name for s in strategies], np.round(mean, 4).tolist(), strict=True)))
+        return strategies[int(np.argmin(mean))], {s.name: float(self.sign * m) for s, m in zip(strategies, mean, strict=True)}
 
     # ---------------------------------------------------------------- refit
-    def _refit(self, chunks: list[ChunkData], handles: list[Any], state: _GroupState, reason: str, plan: MemoryPlan) -> GroupSearchResult:
-        fallback, fallback_note = self._fallback(state)
+    def _refit(self, chunks: list[ChunkData], handles: list[Any], state: _GroupState, reason: str, plan: MemoryPlan) -> SearchResult:
+        """Choose how to combine the trials, refit the chosen members on the workers, assemble every chunk."""
+        fallback, fallback_note = self._fallback()
         started = np.zeros(self.layout.n_groups, dtype=bool)
         for chunk_scores, chunk in zip(self.scores, chunks, strict=True):
             for s in chunk_scores:
                 started[chunk.groups[s.groups[[st != "skipped" for st in s.status]]]] = True
-        self.blend_size = self._blend_size(chunks)
-        jobs = []
-        for chunk, handle in zip(chunks, handles, strict=True):
-            notes = {g: "fallback: the time budget ran out before the group started" for g in range(chunk.n_groups)
-                     if not started[chunk.groups[g]]}
-            shrunk = [g for g in range(chunk.n_groups) if int(chunk.groups[g]) in plan.search_series]
-            work = RefitJob(None, self.spec, [], {}, fallback, notes, self.sign < 0, self.end,
-                            {g: plan.max_history for g in shrunk} if plan.max_history else {}, self.blend_size)
-            payload = {"scores": self.scores[chunk.index], "oof": self.oof[chunk.index]}
-            jobs.append(_Job(f"refit-c{chunk.index}", chunk, -1, work, handle, payload))
-        self.bar.total += self.layout.n_groups
-        models: dict[int, ChunkModel] = {}
-        for job, outcome in self._stream(jobs, refit_chunk, "groups"):
-            if isinstance(outcome, Failure) and outcome.error.startswith("worker lost"):  # the fallback, here
-                work = replace(job.work, chunk=job.chunk, notes={
-                    g: f"fallback: the refit chunk was lost ({outcome.error})" for g in range(job.chunk.n_groups)})
-                outcome = refit_chunk(work)
-            elif isinstance(outcome, Failure):  # a clear error raised by the refit (no model at all)
-                raise DataValidationError(outcome.error)
-                if self.log is not None:
-                    self.log.save(job.key, outcome, "groups", self._lines(job, outcome))
-            models[job.chunk.index] = outcome
-            self.bar.update(job.chunk.n_groups)
-        result = self._assemble(chunks, models, started, reason, plan, fallback_note)
+        strategy, strategy_scores = self._select(chunks)
+        picks = {c.index: chunk_choice(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign, strategy) for c in chunks}
+        notes = {c.index: {g: "fallback: the time budget ran out before the group started" for g in range(c.n_groups)
+                           if not started[c.groups[g]]} for c in chunks}
+        outcomes: dict[int, list[FittedMembers]] = {c.index: [] for c in chunks}
+        for job, outcome in self._stream(self._refit_jobs(chunks, handles, picks, plan), refit_members, "groups"):
+            if isinstance(outcome, Failure):  # the job's worker was lost twice: its members failed
+                outcome = FittedMembers([], [(t, np.arange(job.chunk.panel.n_series), outcome.error) for t in job.work.members])
+            outcomes[job.chunk.index].append(outcome)
+        models = {}
+        for c in chunks:
+            pick = picks[c.index]
+            model = models[c.index] = assemble_chunk(c, self.spec, pick.members, pick.weights, pick.scores, outcomes[c.index],
+                                                     fallback, notes[c.index])
+            if self.log is not None:
+                self.log.append("groups", self._lines(c, model))
+            self.bar.update(c.n_groups)
+        result = self._assemble(chunks, models, picks, started, reason, fallback_note, strategy, strategy_scores)
         if self.log is not None:
             self.log.write_frame("leaderboard", result.leaderboard)
         return result
 
-    def _blend_size(self, chunks: list[ChunkData]) -> int:
-        """How many best trials every group blends: the size with the lowest mean validation loss.
+    def _refit_jobs(
+        self, chunks: list[ChunkData], handles: list[Any], picks: dict[int, ChunkChoice], plan: MemoryPlan
+    ) -> list[_Job]:
+        """One job per chunk; when that makes fewer jobs than workers, one per chunk and member."""
+        per_member = len(chunks) < self.backend.n_workers
+        jobs = []
+        for chunk, handle in zip(chunks, handles, strict=True):
+            pick = picks[chunk.index]
+            shrunk = [g for g in range(chunk.n_groups) if int(chunk.groups[g]) in plan.search_series]
+            history = {g: plan.max_history for g in shrunk} if plan.max_history else {}
+            parts = [[m] for m in range(len(pick.members))] if per_member else [list(range(len(pick.members)))]
+            for part in parts:
+                work = RefitJob(chunk=None, spec=self.spec, members=[pick.members[m] for m in part], weights=np.empty((0, 0)),
+                                deadline=self.end, max_history=history)
+                key = f"refit-c{chunk.index}" + (f"-t{pick.members[part[0]].number}" if per_member else "")
+                jobs.append(_Job(key=key, chunk=chunk, rung=-1, work=work, handle=handle,
+                                 payload={"weights": pick.weights[:, part]}))
+        self.bar.total += self.layout.n_groups
+        return jobs
 
-        The trials are ranked on all windows but the last and the blends scored on the last,
-        averaged over the groups that have every size; one choice for all groups is far less
-        noisy than one per group.
-        """
-        losses = np.vstack([
-            blend_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign < 0, honest=True) for c in chunks
-        ])
-        complete = losses[np.isfinite(losses).all(axis=1)]
-        if not len(complete):
-            return 1
-        mean = complete.mean(axis=0)
-        logger.info("Last-window loss of each group's best 1..%d trials blended: %s.", TOP_K, np.round(mean, 4).tolist())
-        return int(np.argmin(mean)) + 1
-
-    def _fallback(self, state: _GroupState) -> tuple[Trial, str]:
+    def _fallback(self) -> tuple[Trial, str]:
         """The cheap trial with the best mean loss over the groups it ran on (the first rung's first if none)."""
         cheap = self.rungs[0].trials
         totals = {t.number: [0.0, 0] for t in cheap}
@@ -431,16 +513,17 @@ class GroupSearch:
         return best, f"{best.key} (the best cheap model over the groups that ran)"
 
     def _assemble(
-        self, chunks: list[ChunkData], models: dict[int, ChunkModel], started: np.ndarray, reason: str, plan: MemoryPlan,
-        fallback_note: str,
-    ) -> GroupSearchResult:
+        self, chunks: list[ChunkData], models: dict[int, ChunkModel], picks: dict[int, ChunkChoice], started: np.ndarray,
+        reason: str, fallback_note: str, strategy: Strategy, strategy_scores: dict[str, float],
+    ) -> SearchResult:
         components, choices, errors, rows, failures = [], [], [], [], {}
         for chunk in chunks:
             model = models[chunk.index]
             for comp in model.components:
-                components.append(Component(comp.trial, chunk.series[comp.series], comp.weights, comp.learner))
+                components.append(Component(trial=comp.trial, series=chunk.series[comp.series], weights=comp.weights,
+                                            learner=comp.learner))
             choices.extend(model.choices)
-            errors.append(model.errors)
+            errors.append(picks[chunk.index].errors)
             rows.append(chunk.series[chunk.search])
             failures.update(model.failures)
         unstarted = np.flatnonzero(~started)
@@ -451,44 +534,16 @@ class GroupSearch:
                 f"{unstarted.size} of {self.layout.n_groups} groups were never started within the time budget; "
                 f"they get {fallback_note}. See unstarted_groups().", UserWarning, stacklevel=4,
             )
-        return GroupSearchResult(
-            components, choices, np.concatenate(errors), np.concatenate(rows), self._leaderboard(self.scores, choices),
-            self._choices_frame(choices), self._group_trials(chunks), listed, plan, reason, failures,
+        return SearchResult(
+            components=components, choices=choices, errors=np.concatenate(errors), error_series=np.concatenate(rows),
+            leaderboard=self._leaderboard(choices, strategy_scores, strategy.name), group_choices=choices_frame(self.layout, choices, self.spec.metric),
+            group_trials=group_trials(self.layout, chunks, self.scores, self.spec.metric), unstarted=listed, plan=self.plan,
+            stop_reason=reason, selection=strategy.name, refit_failures=failures,
         )
 
-    # -------------------------------------------------------------- reports
-    def _leaderboard(self, scores: list[list[TrialScores]], choices: list[GroupChoice]) -> pd.DataFrame:
-        """One row per trial over all groups: groups run, ok, failed, mean score where ok, groups it serves."""
-        rows: dict[int, dict[str, Any]] = {}
-        rung_of = {t.number: rung.name for rung in self.rungs for t in rung.trials}
-        for chunk_scores in scores:
-            for s in chunk_scores:
-                row = rows.setdefault(s.trial.number, {
-                    "number": s.trial.number, "trial": s.trial.key, "model": s.trial.learner, "rung": rung_of.get(s.trial.number, ""),
-                    "params": json.dumps(s.trial.params, default=str), "groups": 0, "ok": 0, "failed": 0, "timeout": 0,
-                    "skipped": 0, "_sum": 0.0, "seconds": 0.0,
-                })
-                for st, sc in zip(s.status, s.score, strict=True):
-                    row["groups"] += 1
-                    if st == "ok" and np.isfinite(sc):
-                        row["ok"] += 1
-                        row["_sum"] += float(sc)
-                    elif st in ("failed", "timeout", "skipped"):
-                        row[st] += 1
-                row["seconds"] += s.duration
-        served: dict[int, int] = {}
-        for c in choices:
-            for t in c.members:
-                served[t.number] = served.get(t.number, 0) + 1
-        frame = pd.DataFrame(list(rows.values()))
-        if frame.empty:
-            return frame
-        frame[f"mean_{self.spec.metric}"] = frame["_sum"] / frame["ok"].where(frame["ok"] > 0)
-        frame["groups_served"] = [served.get(n, 0) for n in frame.pop("number")]
-        frame["note"] = self._plan_note()
-        frame = frame.drop(columns="_sum").sort_values(["groups_served", "ok"], ascending=False, kind="stable")
-        frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-        return frame.reset_index(drop=True)
+    def _leaderboard(self, choices: list[GroupChoice], strategies: dict[str, float] | None, chosen: str = "") -> pd.DataFrame:
+        return leaderboard(self.scores, self.climbed, choices, strategies or {}, self.spec.metric, self.sign,
+                           self.layout, self._plan_note(), chosen)
 
     def _plan_note(self) -> str:
         """What the memory plan shrank, for the leaderboard ("" when nothing)."""
@@ -499,27 +554,6 @@ class GroupSearch:
         if plan.max_history is not None:
             note += f"; their global-model refits keep the last {plan.max_history} points"
         return note + " (see memory_plan().changes)"
-
-    def _choices_frame(self, choices: list[GroupChoice]) -> pd.DataFrame:
-        """One row per group: members, weights, validation score, note."""
-        frame = self.layout.frame(np.array([c.group for c in choices], dtype=np.int64))
-        frame["models"] = [" + ".join(t.learner for t in c.members) for c in choices]
-        frame["members"] = [[t.key for t in c.members] for c in choices]
-        frame["weights"] = [list(c.weights) for c in choices]
-        frame[self.spec.metric] = [c.score for c in choices]
-        frame["note"] = [c.note for c in choices]
-        return frame
-
-    def _group_trials(self, chunks: list[ChunkData]) -> pd.DataFrame:
-        """One row per (group, trial): status and score."""
-        parts = []
-        for chunk, chunk_scores in zip(chunks, self.scores, strict=True):
-            for s in chunk_scores:
-                part = self.layout.frame(chunk.groups[s.groups])
-                part["trial"], part["model"] = s.trial.key, s.trial.learner
-                part["status"], part[self.spec.metric], part["error"] = s.status, s.score, s.error
-                parts.append(part)
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def _fingerprint(self, panel: Panel) -> dict[str, Any]:
         """What a resumed run must share with the first: settings and data (it reuses the first run's plan)."""

@@ -1,4 +1,4 @@
-"""Groups of series (one search each) from the ``group_by`` id columns."""
+"""Groups of series (one search each) from the ``group_by`` id columns, or one group of every series."""
 
 from __future__ import annotations
 
@@ -50,8 +50,11 @@ class GroupLayout:
         return cls(codes, labels, order, offsets(np.bincount(codes, minlength=len(labels))))
 
     @classmethod
-    def from_panel(cls, panel: Panel, group_by: list[str]) -> GroupLayout:
-        """Groups of the series of ``panel``."""
+    def from_panel(cls, panel: Panel, group_by: list[str] | None) -> GroupLayout:
+        """Groups of the series of ``panel``; without ``group_by``, one group of every series."""
+        if not group_by:
+            n = panel.n_series
+            return cls(np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1)), np.arange(n), np.array([0, n]))
         return cls.from_ids(panel.ids, group_by)
 
     @property
@@ -77,7 +80,7 @@ class GroupLayout:
     def label(self, group: int) -> str:
         """``"col=value, ..."`` naming ``group``."""
         row = self.labels.iloc[group]
-        return ", ".join(f"{c}={row[c]}" for c in self.labels.columns)
+        return ", ".join(f"{c}={row[c]}" for c in self.labels.columns) or "all series"
 
     def frame(self, groups: np.ndarray) -> pd.DataFrame:
         """The ``group_by`` values of ``groups``, one row each."""

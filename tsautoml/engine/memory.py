@@ -42,16 +42,14 @@ import numpy as np
 
 from tsautoml.data.frequency import Frequency
 from tsautoml.data.grouped import offsets
+from tsautoml.engine.sizes import default_max_memory, format_bytes, parse_memory
 from tsautoml.exceptions import ConfigError
 from tsautoml.features.calendar import CalendarFeatures
 from tsautoml.features.holidays import HolidayFeatures
 from tsautoml.features.lags import auto_target_features
-from tsautoml.many.sizes import default_max_memory, format_bytes, parse_memory
-from tsautoml.models.regression import (
-    _DIRECT_MIN_ROWS,
-    _DIRECT_ROWS_BUDGET,
-    preset_target_features,
-)
+from tsautoml.models.registry import FORECAST_LEARNERS
+from tsautoml.models.regression import DIRECT_MIN_ROWS, DIRECT_ROWS_BUDGET, preset_target_features
+from tsautoml.models.spec import FitMemory
 
 __all__ = [
     "GLOBAL_LEARNERS",
@@ -66,8 +64,8 @@ __all__ = [
     "plan_memory",
 ]
 
-#: Learners that build a feature matrix (the ones the cost model knows).
-GLOBAL_LEARNERS: tuple[str, ...] = ("LightGBM", "Ridge")
+#: Learners that build a feature matrix: those whose spec declares the memory of a fit.
+GLOBAL_LEARNERS: tuple[str, ...] = tuple(n for n, cls in FORECAST_LEARNERS.items() if cls.spec.memory is not None)
 #: Resident bytes per panel row: values (float64) and times (int64), plus 8 for the rest
 #: (``indptr``, ids, masks). Add 8 per numeric exogenous column.
 PANEL_ROW_BYTES = 24
@@ -81,12 +79,6 @@ FITTED_SERIES_BYTES = 4_000
 
 _PRESETS = ("short", "seasonal", "long")
 _PIPELINE_ROW_BYTES = 40  # target copies (transform, float32, gathered y) and calendar temporaries
-_LGB_BIN_BYTES = 2  # per cell: column-wise bins + the row-wise copy (uint8 each at <= 255 bins)
-_LGB_SAMPLE_ROWS = 200_000  # LightGBM's bin_construct_sample_cnt
-_LGB_SAMPLE_BYTES = 12  # per sampled cell: the value (double) and its row (int32)
-_LGB_ROW_BYTES = 40  # gradients, hessians, scores, label, data partitions
-_LGB_HISTOGRAM_BYTES = 128 * 256 * 16  # per feature: num_leaves <= 128 in the search space
-_RIDGE_COPIES = 7  # itemsize-wide copies per cell: imputed + indicators (2), scaled (2), centred (2), slack
 
 
 # ------------------------------------------------------------------------ cost model
@@ -167,7 +159,7 @@ class _Cost:
     fixed: float
     per_row: float
     per_sample_row: float = 0.0
-    sample_rows: int = _LGB_SAMPLE_ROWS
+    sample_rows: int = 200_000
 
     def bytes(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.float64)
@@ -191,15 +183,14 @@ class _Cost:
 
 
 def _training_costs(n_features: int, itemsize: int, learners: Collection[str]) -> list[_Cost]:
-    """Per learner, the bytes of fitting on ``T`` training rows: their copy and its working memory."""
-    copy = itemsize * n_features
-    costs = []
-    if "LightGBM" in learners:
-        per_row = copy + _LGB_BIN_BYTES * n_features + _LGB_ROW_BYTES
-        costs.append(_Cost(_LGB_HISTOGRAM_BYTES * n_features, per_row, _LGB_SAMPLE_BYTES * n_features))
-    if "Ridge" in learners:
-        costs.append(_Cost(0.0, copy + _RIDGE_COPIES * itemsize * n_features))
-    return costs
+    """Per learner, the bytes of fitting on ``T`` training rows: their copy and its working memory (its spec's)."""
+    models = [FORECAST_LEARNERS[n].spec.memory for n in learners if n in FORECAST_LEARNERS]
+    return [_cost(m, n_features, itemsize) for m in models if m is not None]
+
+
+def _cost(memory: FitMemory, n_features: int, itemsize: int) -> _Cost:
+    per_row = (1 + memory.copies) * itemsize * n_features + memory.cell * n_features + memory.row
+    return _Cost(memory.fixed * n_features, per_row, memory.sample * n_features, memory.sample_rows)
 
 
 def _fit_costs(n_features: int, itemsize: int, learners: Collection[str], extra_per_row: float) -> list[_Cost]:
@@ -252,7 +243,7 @@ def matrix_bytes(
         return 0
     trained = n_rows
     if direct_horizon is not None:
-        trained = min(n_rows, max(_DIRECT_MIN_ROWS, _DIRECT_ROWS_BUDGET // direct_horizon))
+        trained = min(n_rows, max(DIRECT_MIN_ROWS, DIRECT_ROWS_BUDGET // direct_horizon))
     matrix = n_rows * (itemsize * n_features + _PIPELINE_ROW_BYTES)
     return int(matrix + _peak(costs, np.array([trained]))[0])
 
@@ -308,10 +299,6 @@ class MemoryPlan:
     def allowance(self) -> int:
         """Bytes each worker may use: ``(max_memory - base_bytes) // n_workers``."""
         return (self.max_memory - self.base_bytes) // self.n_workers
-
-    def chunk_estimate(self, k: int) -> int:
-        """Estimated peak bytes of a worker on chunk ``k``."""
-        return int(self.chunk_bytes[k])
 
     def describe(self) -> str:
         """One paragraph for the log: limit, chunks, estimate and changes."""

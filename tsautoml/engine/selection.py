@@ -1,0 +1,214 @@
+"""The one selection step: ways of combining each group's trials compete on the same held-out windows.
+
+Every strategy turns a chunk's out-of-fold forecasts into weights per group or per series
+(:mod:`tsautoml.ensemble.greedy`), and is scored honestly: each validation window is
+blended with the weights chosen on the other windows, then scored with the primary metric
+per group. One strategy is chosen for the whole run, by its mean loss over the groups
+(one choice for all groups is far less noisy than one per group); its weights are then
+refitted on every window.
+
+============================  ===========================================================
+``best``                      each group's best trial
+``top-2``, ``top-3``          the equal-weight mean of each group's best two / three trials
+``ensemble``                  a greedy (Caruana) ensemble per group
+``select[series]``            each series' best trial (groups of several series only)
+``ensemble[series]``          a greedy ensemble per series (groups of several series only)
+============================  ===========================================================
+
+Each group's candidates are its five best trials and the best trial of every learner,
+twelve at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tsautoml.engine.chunk import (
+    ChunkData,
+    SearchSpec,
+    TrialScores,
+    group_window_scores,
+    window_mean,
+)
+from tsautoml.ensemble.greedy import Method, cross_fit_blend, unit_weights
+from tsautoml.search.trial import Trial
+
+__all__ = ["STRATEGIES", "ChunkChoice", "Strategy", "chunk_choice", "strategies_for", "strategy_losses"]
+
+_TOP = 5  # best trials of a group among its candidates
+_MAX_CANDIDATES = 12
+_GREEDY_STEPS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """A way of combining trials: per ``unit`` (``"group"`` or ``"series"``), ``method`` with ``k``."""
+
+    name: str
+    unit: str
+    method: Method
+    k: int
+
+
+STRATEGIES: tuple[Strategy, ...] = (
+    Strategy("best", "group", "top", 1),
+    Strategy("top-2", "group", "top", 2),
+    Strategy("top-3", "group", "top", 3),
+    Strategy("ensemble", "group", "greedy", _GREEDY_STEPS),
+    Strategy("select[series]", "series", "top", 1),
+    Strategy("ensemble[series]", "series", "greedy", _GREEDY_STEPS),
+)
+
+
+def strategies_for(largest_group: int) -> tuple[Strategy, ...]:
+    """The strategies worth scoring: the per-series ones only where a group has several series."""
+    return tuple(s for s in STRATEGIES if s.unit == "group" or largest_group > 1)
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkChoice:
+    """The chosen combination on a chunk.
+
+    ``weights[i, m]`` is the weight of ``members[m]`` for the chunk's series ``i`` (rows sum
+    to 1, or are 0 for a group served by ``fallback``); ``errors`` are the actuals minus the
+    honest out-of-fold blend, ``(n_search, windows x horizon)``; ``scores`` each group's
+    honest validation score (NaN: none).
+    """
+
+    members: list[Trial]
+    weights: np.ndarray
+    errors: np.ndarray
+    scores: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Pool:
+    """A chunk's candidates and the flat out-of-fold rows they are compared on."""
+
+    trials: list[Trial]
+    preds: np.ndarray  # (n_candidates, n_rows), NaN where a trial is not a candidate of the row's group
+    y: np.ndarray
+    scale: np.ndarray
+    row_series: np.ndarray
+    row_window: np.ndarray
+
+    @classmethod
+    def build(cls, chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], sign: float) -> _Pool:
+        candidates = _candidates(scores, chunk.n_groups, sign)
+        numbers = sorted({n for group in candidates for n in group})
+        trials = {s.trial.number: s.trial for s in scores}
+        n_search, width = chunk.search.size, spec.width
+        member = np.zeros((len(numbers), chunk.n_groups), dtype=bool)
+        position = {n: m for m, n in enumerate(numbers)}
+        for g, group in enumerate(candidates):
+            member[[position[n] for n in group], g] = True
+        row_series = np.repeat(np.arange(n_search), width)
+        row_group = chunk.search_group[row_series]
+        preds = np.full((len(numbers), n_search * width), np.nan)
+        for m, n in enumerate(numbers):
+            preds[m] = np.where(member[m, row_group], oof[n].ravel(), np.nan)
+        panel = chunk.search_panel
+        season = int(spec.context.get("season_length", 1))
+        scale = spec.scorer.series_scale(panel.target.values, panel.indptr, season)[row_series]
+        y = _actuals(chunk, spec).ravel()
+        return cls([trials[n] for n in numbers], preds, y, scale, row_series, np.tile(np.arange(width) // spec.horizon, n_search))
+
+    def units(self, chunk: ChunkData, strategy: Strategy) -> tuple[np.ndarray, int]:
+        """Each row's unit under ``strategy``, and the number of units."""
+        if strategy.unit == "group":
+            return chunk.search_group[self.row_series], chunk.n_groups
+        return self.row_series, chunk.search.size
+
+    def honest(self, chunk: ChunkData, spec: SearchSpec, strategy: Strategy) -> np.ndarray:
+        """The strategy's cross-fitted out-of-fold forecasts, ``(n_search, windows x horizon)``."""
+        row_unit, n_units = self.units(chunk, strategy)
+        flat = cross_fit_blend(self.preds, self.y, self.scale, spec.scorer, row_unit, n_units, self.row_window,
+                               strategy.method, strategy.k)
+        return flat.reshape(chunk.search.size, spec.width)
+
+
+def strategy_losses(
+    chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], sign: float,
+    strategies: tuple[Strategy, ...],
+) -> np.ndarray:
+    """``(n_groups, n_strategies)`` honest validation loss of each strategy on each group (NaN: none)."""
+    pool = _Pool.build(chunk, spec, scores, oof, sign)
+    losses = np.full((chunk.n_groups, len(strategies)), np.nan)
+    if not pool.trials:
+        return losses
+    for j, strategy in enumerate(strategies):
+        losses[:, j] = sign * _group_scores(chunk, spec, pool.honest(chunk, spec, strategy))
+    return losses
+
+
+def chunk_choice(
+    chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], sign: float,
+    strategy: Strategy,
+) -> ChunkChoice:
+    """The weights of ``strategy`` fitted on every window, for every series of the chunk."""
+    pool = _Pool.build(chunk, spec, scores, oof, sign)
+    n_series = chunk.panel.n_series
+    if not pool.trials:
+        empty = np.full((chunk.search.size, spec.width), np.nan)
+        return ChunkChoice(members=[], weights=np.zeros((n_series, 0)), errors=empty, scores=np.full(chunk.n_groups, np.nan))
+    row_unit, n_units = pool.units(chunk, strategy)
+    weights = unit_weights(pool.preds, pool.y, pool.scale, spec.scorer, row_unit, n_units, strategy.method, strategy.k)
+    if strategy.unit == "group":
+        per_series = weights[chunk.local_group]
+    else:
+        per_series = _spread(chunk, weights, np.isfinite(pool.y.reshape(chunk.search.size, -1)).any(axis=1))
+    honest = pool.honest(chunk, spec, strategy)
+    return ChunkChoice(members=pool.trials, weights=per_series, errors=_actuals(chunk, spec) - honest,
+                       scores=_group_scores(chunk, spec, honest))
+
+
+def _spread(chunk: ChunkData, weights: np.ndarray, validated: np.ndarray) -> np.ndarray:
+    """Per-series weights for every series of the chunk: a series not validated gets its group's mean."""
+    out = np.zeros((chunk.panel.n_series, weights.shape[1]))
+    out[chunk.search[validated]] = weights[validated]
+    for g in range(chunk.n_groups):
+        mine = chunk.search_group == g
+        known = weights[mine & validated]
+        mean = known.mean(axis=0) if len(known) else weights[validated].mean(axis=0) if validated.any() else 0.0
+        rows = np.arange(chunk.group_ptr[g], chunk.group_ptr[g + 1])
+        unset = np.setdiff1d(rows, chunk.search[mine & validated])
+        out[unset] = mean
+    return out
+
+
+def _candidates(scores: list[TrialScores], n_groups: int, sign: float) -> list[list[int]]:
+    """Per group, the trial numbers of its candidates: its best trials and each learner's best."""
+    ranked: list[list[tuple[float, int, str]]] = [[] for _ in range(n_groups)]
+    for s in scores:
+        for g, status, mean in zip(s.groups, s.status, s.score, strict=True):
+            if status == "ok" and np.isfinite(mean):
+                ranked[g].append((sign * float(mean), s.trial.number, s.trial.learner))
+    out = []
+    for group in ranked:
+        group.sort()
+        chosen = {n: loss for loss, n, _ in group[:_TOP]}
+        seen = {learner for _, _, learner in group[:_TOP]}
+        for loss, n, learner in group[_TOP:]:  # best first: the first of a learner is its best
+            if learner not in seen:
+                chosen[n] = loss
+                seen.add(learner)
+        out.append(sorted(chosen, key=lambda n: (chosen[n], n))[:_MAX_CANDIDATES])
+    return out
+
+
+def _actuals(chunk: ChunkData, spec: SearchSpec) -> np.ndarray:
+    """The validation actuals of the chunk's search series, ``(n_search, windows x horizon)`` (NaN: none)."""
+    actual = np.full((chunk.search.size, spec.width), np.nan)
+    y, h = chunk.search_panel.target.values, spec.horizon
+    for fold in chunk.search_folds(spec):
+        actual[fold.series, fold.window * h : (fold.window + 1) * h] = y[fold.test_index].reshape(-1, h)
+    return actual
+
+
+def _group_scores(chunk: ChunkData, spec: SearchSpec, matrix: np.ndarray) -> np.ndarray:
+    """Each group's primary metric of the forecasts ``matrix``, the mean over its windows."""
+    groups = np.arange(chunk.n_groups)
+    window = group_window_scores(chunk.search_panel, chunk.search_folds(spec), matrix, chunk.search_group, groups, spec)
+    return window_mean(window)

@@ -1,1 +1,0 @@
-"""Many models: one forecasting search per group, scheduled under one budget, in bounded memory, resumable."""
