@@ -40,7 +40,14 @@ from tsautoml.engine.chunk import (
     uniform_scores,
 )
 from tsautoml.engine.groups import GroupLayout
-from tsautoml.engine.ladder import STALE_TUNED_RUNGS, TUNED_TRIALS, Rung, Tuner, build_ladder, relative_losses
+from tsautoml.engine.ladder import (
+    STALE_TUNED_RUNGS,
+    TUNED_TRIALS,
+    Rung,
+    Tuner,
+    build_ladder,
+    relative_losses,
+)
 from tsautoml.engine.memory import (
     FITTED_SERIES_BYTES,
     RUNTIME_BYTES,
