@@ -6,7 +6,7 @@ import logging
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -143,15 +143,10 @@ class Forecaster:
         conformal = ConformalIntervals.fit(
             result.errors.ravel(), scale[rows], np.tile(steps, len(result.error_series)), groups[rows], n_buckets, h,
         )
-        if result.refit_failures:
-            warnings.warn(f"Refitting failed for {sorted(result.refit_failures)}: {result.refit_failures}", UserWarning,
-                          stacklevel=4)
-        report = SearchReport(
-            leaderboard=result.leaderboard, group_choices=result.group_choices, group_trials=result.group_trials,
-            unstarted=result.unstarted, plan=result.plan, stop_reason=result.stop_reason, selection=result.selection,
-            refit_failures=result.refit_failures, unvalidated=unvalidated, grouped=bool(self.settings.group_by),
-            fit_time=fit_time,
-        )
+        failures = result.report.refit_failures
+        if failures:
+            warnings.warn(f"Refitting failed for {sorted(failures)}: {failures}", UserWarning, stacklevel=4)
+        report = replace(result.report, unvalidated=unvalidated, grouped=bool(self.settings.group_by), fit_time=fit_time)
         return FittedForecast(
             components=result.components, conformal=conformal, scale=scale, interval_groups=groups, ids=panel.ids,
             columns=panel.columns, freq=panel.freq, last_times=panel.times[panel.indptr[1:] - 1],

@@ -6,7 +6,7 @@
 3. ``arima``: ARIMA, on the better half of the groups where the dearer models paid.
 4. ``tuned-k``: hyperparameters of the tuned learners proposed by the TPE optimizer from
    the results so far, on half as many groups again, rung after rung (successive halving
-   across groups), until the budget ends or three rungs in a row improve no group.
+   across groups), until the budget, ``max_trials`` or ``patience`` ends the climb.
 
 A learner's rung follows from the relative cost its spec declares.
 """
@@ -22,13 +22,12 @@ from tsautoml.search.optimizer import TPEOptimizer
 from tsautoml.search.space import LearnerSpace
 from tsautoml.search.trial import Trial
 
-__all__ = ["HALVING", "STALE_TUNED_RUNGS", "TUNED_TRIALS", "Rung", "Tuner", "build_ladder", "relative_losses"]
+__all__ = ["HALVING", "TUNED_TRIALS", "Rung", "Tuner", "build_ladder", "relative_losses"]
 
 CHEAP_COST = 10.0  # up to Theta
 ETS_COST = 20.0  # up to ETS
 STANDARD_COST = 60.0  # up to LightGBM
 HALVING = 0.5  # share of the promoted groups kept by each later rung
-STALE_TUNED_RUNGS = 3  # tuning stops after this many rungs in a row that improve no group
 TUNED_TRIALS = 4  # proposals per tuned rung, whatever the number of workers (so results do not depend on it)
 
 

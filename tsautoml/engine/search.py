@@ -19,7 +19,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -39,10 +39,10 @@ from tsautoml.engine.chunk import (
     run_trials,
     uniform_scores,
 )
+from tsautoml.engine.fitted import SearchReport
 from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.ladder import (
-    STALE_TUNED_RUNGS,
-    TUNED_TRIALS,
+        TUNED_TRIALS,
     Rung,
     Tuner,
     build_ladder,
@@ -99,14 +99,7 @@ class SearchResult:
     choices: list[GroupChoice]
     errors: np.ndarray  # honest out-of-fold errors of the chosen combination, rows = ``error_series``
     error_series: np.ndarray
-    leaderboard: pd.DataFrame
-    group_choices: pd.DataFrame
-    group_trials: pd.DataFrame
-    unstarted: pd.DataFrame
-    plan: MemoryPlan
-    stop_reason: str
-    selection: str
-    refit_failures: dict[str, str] = field(default_factory=dict)
+    report: SearchReport
 
 
 @dataclass
@@ -202,7 +195,6 @@ class ForecastSearch:
     def _climb(self, chunks: list[ChunkData], handles: list[Any], state: _GroupState, start: float) -> str:
         """Run the rungs, fixed then tuned, until the ladder, the groups or the budget end; say why."""
         promoted = np.arange(self.layout.n_groups)
-        stale = 0
         for r, rung in enumerate(self._rungs()):
             candidates = self._promote(r, rung, state, promoted)
             rung, affordable = self._affordable(rung, candidates)
@@ -213,19 +205,15 @@ class ForecastSearch:
             if self.deadline is not None and time.time() >= self.deadline:
                 return f"time budget reached before rung {rung.name!r}"
             self.climbed.append(rung)
-            before = state.best.copy()
             tic = time.time()
             for job, outcome in self._stream(self._trial_jobs(r, rung, promoted, state, chunks, handles), run_trials, "trials"):
                 self._record(job, outcome, state, r)
             self._rung_seconds[r] = time.time() - tic
             logger.info("Rung %r: %d groups in %.1fs.", rung.name, promoted.size, self._rung_seconds[r])
             self._tell(rung, state)
-            stale = stale + 1 if rung.name.startswith("tuned") and not (state.best < before).any() else 0
             self._move_deadline(start)
             if self.log is not None:
                 self.log.write_frame("leaderboard", self._leaderboard([], None))
-            if stale >= STALE_TUNED_RUNGS:
-                return f"{STALE_TUNED_RUNGS} tuned rungs in a row improved no group"
         return "every rung climbed"
 
     def _rungs(self) -> Iterator[Rung]:
@@ -333,15 +321,21 @@ class ForecastSearch:
         if self.deadline is None or not self._rung_seconds or groups.size == 0:
             return rung, groups
         spent = sum(self._rung_seconds.values())
-        units_done = sum(self._units[k] for k in self._rung_seconds)
-        pace = spent / max(units_done, 1e-9)  # seconds per (series x cost) unit
+        pace = spent / max(sum(self._units[k] for k in self._rung_seconds), 1e-9)  # seconds per unit of wall time
         left = self.deadline - time.time()
-        per_series = np.cumsum([self.cost[t.number] for t in rung.trials]) * pace * (1 + REFIT_SAFETY / self.spec.n_windows)
-        need = np.cumsum(self._series_per_group[groups]) * per_series[-1]  # with its refit
-        if need[0] <= left or per_series[0] * self._series_per_group[groups[0]] > left:
+        costs = np.array([self.cost[t.number] for t in rung.trials])
+        with_refit = pace * (1 + REFIT_SAFETY / self.spec.n_windows)
+        series = self._series_per_group[groups]
+        need = self._wall_units(np.cumsum(series) * costs.sum(), np.maximum.accumulate(series) * costs.max()) * with_refit
+        if need[0] <= left:
             return rung, groups[need <= left]
-        count = int(np.searchsorted(per_series * self._series_per_group[groups[0]], left, side="right"))
-        return replace(rung, trials=rung.trials[:count]), groups[:1]
+        prefix = self._wall_units(series[0] * np.cumsum(costs), series[0] * np.maximum.accumulate(costs)) * with_refit
+        count = int(np.searchsorted(prefix, left, side="right"))
+        return (replace(rung, trials=rung.trials[:count]), groups[:1]) if count else (rung, groups[:0])
+
+    def _wall_units(self, total: Any, largest: Any) -> Any:
+        """Wall-time units of work ``total`` (series x cost) shared by the workers, never below its ``largest`` job."""
+        return np.maximum(total / self.backend.n_workers, largest)
 
     def _trial_jobs(
         self, r: int, rung: Rung, promoted: np.ndarray, state: _GroupState, chunks: list[ChunkData], handles: list[Any]
@@ -355,7 +349,9 @@ class ForecastSearch:
         if self.max_trials is not None:
             allowed = np.minimum(allowed, np.maximum(self.max_trials - state.done, 0))
         cost = np.cumsum([0.0] + [self.cost[t.number] for t in rung.trials])
-        self._units[r] = float(np.sum(self._series_per_group[promoted] * cost[allowed[promoted]]))
+        series = self._series_per_group[promoted]
+        largest = float(np.max(series * max(self.cost[t.number] for t in rung.trials)))
+        self._units[r] = float(self._wall_units(np.sum(series * cost[allowed[promoted]]), largest))
         member = np.zeros(self.layout.n_groups, dtype=bool)
         member[promoted] = True
         work: list[tuple[ChunkData, Any, np.ndarray, tuple[Trial, ...]]] = []
@@ -482,7 +478,7 @@ class ForecastSearch:
             self.bar.update(c.n_groups)
         result = self._assemble(chunks, models, picks, started, reason, fallback_note, strategy, strategy_scores)
         if self.log is not None:
-            self.log.write_frame("leaderboard", result.leaderboard)
+            self.log.write_frame("leaderboard", result.report.leaderboard)
         return result
 
     def _refit_jobs(
@@ -541,12 +537,14 @@ class ForecastSearch:
                 f"{unstarted.size} of {self.layout.n_groups} groups were never started within the time budget; "
                 f"they get {fallback_note}. See unstarted_groups().", UserWarning, stacklevel=4,
             )
-        return SearchResult(
-            components=components, choices=choices, errors=np.concatenate(errors), error_series=np.concatenate(rows),
-            leaderboard=self._leaderboard(choices, strategy_scores, strategy.name), group_choices=choices_frame(self.layout, choices, self.spec.metric),
+        report = SearchReport(
+            leaderboard=self._leaderboard(choices, strategy_scores, strategy.name),
+            group_choices=choices_frame(self.layout, choices, self.spec.metric),
             group_trials=group_trials(self.layout, chunks, self.scores, self.spec.metric), unstarted=listed, plan=self.plan,
             stop_reason=reason, selection=strategy.name, refit_failures=failures,
         )
+        return SearchResult(components=components, choices=choices, errors=np.concatenate(errors),
+                            error_series=np.concatenate(rows), report=report)
 
     def _leaderboard(self, choices: list[GroupChoice], strategies: dict[str, float] | None, chosen: str = "") -> pd.DataFrame:
         return leaderboard(self.scores, self.climbed, choices, strategies or {}, self.spec.metric, self.sign,
