@@ -197,11 +197,9 @@ class ForecastSearch:
         promoted = np.arange(self.layout.n_groups)
         for r, rung in enumerate(self._rungs()):
             candidates = self._promote(r, rung, state, promoted)
-            rung, affordable = self._affordable(rung, candidates)
-            promoted = np.sort(affordable)
+            promoted = np.sort(self._affordable(rung, candidates))
             if promoted.size == 0:
-                return (f"the time left pays for no group at rung {rung.name!r}" if candidates.size
-                        else f"no group left to promote to rung {rung.name!r}")
+                return f"no group left to promote to rung {rung.name!r}"
             if self.deadline is not None and time.time() >= self.deadline:
                 return f"time budget reached before rung {rung.name!r}"
             self.climbed.append(rung)
@@ -312,14 +310,15 @@ class ForecastSearch:
             alive = alive[np.lexsort((alive, -self.layout.sizes[alive]))]
         return alive
 
-    def _affordable(self, rung: Rung, groups: np.ndarray) -> tuple[Rung, np.ndarray]:
-        """The rung and the leading ``groups`` the time left can pay for, from the pace of the rungs so far.
+    def _affordable(self, rung: Rung, groups: np.ndarray) -> np.ndarray:
+        """The leading ``groups`` the time left can pay for, from the pace of the rungs so far.
 
-        When not one group can pay for the whole rung, the rung is cut to its cheapest
-        trials that the first group can pay for.
+        When not one group can pay for the whole rung, it still runs on the first group: the
+        relative costs are rough, and a trial too slow for the time left stops itself early
+        (its folds' deadlines and the learners' pace checks), so little is lost.
         """
         if self.deadline is None or not self._rung_seconds or groups.size == 0:
-            return rung, groups
+            return groups
         spent = sum(self._rung_seconds.values())
         pace = spent / max(sum(self._units[k] for k in self._rung_seconds), 1e-9)  # seconds per unit of wall time
         left = self.deadline - time.time()
@@ -327,11 +326,7 @@ class ForecastSearch:
         with_refit = pace * (1 + REFIT_SAFETY / self.spec.n_windows)
         series = self._series_per_group[groups]
         need = self._wall_units(np.cumsum(series) * costs.sum(), np.maximum.accumulate(series) * costs.max()) * with_refit
-        if need[0] <= left:
-            return rung, groups[need <= left]
-        prefix = self._wall_units(series[0] * np.cumsum(costs), series[0] * np.maximum.accumulate(costs)) * with_refit
-        count = int(np.searchsorted(prefix, left, side="right"))
-        return (replace(rung, trials=rung.trials[:count]), groups[:1]) if count else (rung, groups[:0])
+        return groups[need <= left] if need[0] <= left else groups[:1]
 
     def _wall_units(self, total: Any, largest: Any) -> Any:
         """Wall-time units of work ``total`` (series x cost) shared by the workers, never below its ``largest`` job."""
@@ -361,8 +356,8 @@ class ForecastSearch:
                 groups = local[allowed[chunk.groups[local]] == count]
                 if count > 0 and groups.size:
                     work.append((chunk, handle, groups, rung.trials[:count]))
-        if len(work) < self.backend.n_workers:
-            work = [(c, h, g, (t,)) for c, h, g, trials in work for t in trials]
+        if len(work) < self.backend.n_workers:  # dearest first, so the cheap ones fill the other workers
+            work = [(c, h, g, (t,)) for c, h, g, trials in work for t in sorted(trials, key=lambda t: -self.cost[t.number])]
         jobs = []
         for chunk, handle, groups, trials in work:
             key = f"r{r}-c{chunk.index}-t{trials[0].number}-{len(trials)}-{data_digest(chunk.groups[groups])[:8]}"
