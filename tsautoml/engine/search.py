@@ -239,8 +239,9 @@ class ForecastSearch:
         """Leave the refit the time it will take: each chunk's most expensive trials fitted once more."""
         if self.time_budget is None or self.end is None:
             return
-        per_chunk = [sum(sorted((s.duration for s in chunk), reverse=True)[:_REFIT_MEMBERS]) for chunk in self.scores]
-        refit = REFIT_SAFETY * sum(per_chunk) / self.spec.n_windows / self.backend.n_workers
+        dearest = [sorted((s.duration for s in chunk), reverse=True)[:_REFIT_MEMBERS] for chunk in self.scores]
+        total, largest = sum(sum(d) for d in dearest), max((d[0] for d in dearest if d), default=0.0)
+        refit = REFIT_SAFETY * self._wall_units(total, largest) / self.spec.n_windows  # one member is one worker's
         reserve = max(refit, (1.0 - MAX_SEARCH_SHARE) * self.time_budget)
         self.deadline = min(start + MAX_SEARCH_SHARE * self.time_budget, self.end - reserve)
 
