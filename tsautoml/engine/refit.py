@@ -108,8 +108,7 @@ def assemble_chunk(
     orphans = np.flatnonzero(total <= 0)
     if orphans.size:
         components += _fit_fallback(chunk, spec, fallback, orphans)
-    job = RefitJob(chunk=chunk, spec=spec, members=members, weights=weights)
-    choices = _choices(chunk, job, weights, scores, orphans, notes, failures, fallback)
+    choices = _choices(chunk, members, weights, scores, orphans, notes, failures, fallback)
     return ChunkModel(chunk=chunk.index, choices=choices, components=components, failures=failures)
 
 
@@ -149,15 +148,15 @@ def _fit(chunk: ChunkData, spec: SearchSpec, trial: Trial, series: np.ndarray, d
 
 
 def _choices(
-    chunk: ChunkData, job: RefitJob, weights: np.ndarray, scores: np.ndarray, orphans: np.ndarray,
+    chunk: ChunkData, members: list[Trial], weights: np.ndarray, scores: np.ndarray, orphans: np.ndarray,
     notes: dict[int, str], failures: dict[str, str], fallback: Trial,
 ) -> list[GroupChoice]:
     """Per group: the members it uses with their mean weights over its series, its score and note."""
     orphan_groups = set(chunk.local_group[orphans].tolist())
+    lost = sorted({t.key for t in members if t.key in failures})
     choices = []
     for g in range(chunk.n_groups):
         rows = slice(chunk.group_ptr[g], chunk.group_ptr[g + 1])
-        lost = sorted({t.key for t in job.members if t.key in failures})
         code = int(chunk.groups[g])
         if g in notes or g in orphan_groups:
             note = notes.get(g) or (f"fallback: the refit of {', '.join(lost)} failed" if lost else "fallback: no trial succeeded")
@@ -166,6 +165,6 @@ def _choices(
         mean = weights[rows].mean(axis=0)
         used = np.flatnonzero(mean > 0)
         note = f"the refit of {', '.join(lost)} failed; the other members' weights renormalised" if lost else ""
-        choices.append(GroupChoice(group=code, members=tuple(job.members[m] for m in used),
+        choices.append(GroupChoice(group=code, members=tuple(members[m] for m in used),
                                    weights=tuple(float(mean[m]) for m in used), score=float(scores[g]), note=note))
     return choices

@@ -188,7 +188,7 @@ class ForecastSearch:
         reason = self._climb(chunks, handles, state, start)
         n_trials = sum(len(r.trials) for r in self.climbed)
         logger.info("Search stopped after %d trials (%.1fs): %s.", n_trials, time.time() - start, reason)
-        result = self._refit(chunks, handles, state, reason, plan)
+        result = self._refit(chunks, handles, reason, plan)
         self.bar.close()
         return result
 
@@ -448,7 +448,7 @@ class ForecastSearch:
         return strategies[int(np.argmin(mean))], {s.name: float(self.sign * m) for s, m in zip(strategies, mean, strict=True)}
 
     # ---------------------------------------------------------------- refit
-    def _refit(self, chunks: list[ChunkData], handles: list[Any], state: _GroupState, reason: str, plan: MemoryPlan) -> SearchResult:
+    def _refit(self, chunks: list[ChunkData], handles: list[Any], reason: str, plan: MemoryPlan) -> SearchResult:
         """Choose how to combine the trials, refit the chosen members on the workers, assemble every chunk."""
         fallback, fallback_note = self._fallback()
         started = np.zeros(self.layout.n_groups, dtype=bool)
