@@ -53,12 +53,29 @@ def test_units_without_rows_get_the_pooled_weights():
 def test_cross_fit_blend_uses_only_other_windows():
     preds, y, row_unit = _two_regimes(3)
     window = np.tile(np.repeat([0, 1, 2], 10), 40)
-    honest = cross_fit_blend(preds, y, np.ones_like(y), MAE, row_unit, 40, window, "top", 1)
+
+    def honest(actual):
+        def weigh(rows):
+            return unit_weights(preds[:, rows], actual[rows], np.ones(rows.sum()), MAE, row_unit[rows], 40, "top", 1)
+        return cross_fit_blend(preds, row_unit, window, weigh)
+
     # changing the actuals of window 2 cannot change the blend of window 2
     y2 = y.copy()
     y2[window == 2] += 100.0
-    again = cross_fit_blend(preds, y2, np.ones_like(y), MAE, row_unit, 40, window, "top", 1)
-    np.testing.assert_array_equal(honest[window == 2], again[window == 2])
+    np.testing.assert_array_equal(honest(y)[window == 2], honest(y2)[window == 2])
+
+
+def test_family_mean_takes_each_familys_best_model():
+    preds, y, row_unit = _two_regimes(4)
+    worse = preds[:2] + 3.0  # a worse copy of models 0 and 1, in the same families
+    stacked = np.vstack([worse, preds])  # models: 0, 1 (worse copies), 2, 3, 4 (the average, no family)
+    family = np.array([0, 1, 0, 1, -1])
+    w = unit_weights(stacked, y, np.ones_like(y), MAE, np.zeros_like(row_unit), 1, "family", 0, family)
+    np.testing.assert_allclose(w, [[0.0, 0.0, 0.5, 0.5, 0.0]])
+    alone = unit_weights(stacked, y, np.ones_like(y), MAE, np.zeros_like(row_unit), 1, "family", 0, np.array([0, -1, 0, -1, -1]))
+    np.testing.assert_allclose(alone, [[0.0, 0.0, 1.0, 0.0, 0.0]])
+    none = unit_weights(stacked, y, np.ones_like(y), MAE, np.zeros_like(row_unit), 1, "family", 0, np.full(5, -1))
+    assert not none.any()
 
 
 def test_pointwise_loss_and_scale_belong_to_the_metric():

@@ -69,6 +69,7 @@ from tsautoml.engine.runlog import RunLog, data_digest
 from tsautoml.engine.selection import (
     ChunkChoice,
     Strategy,
+    choose_strategy,
     chunk_choice,
     strategies_for,
     strategy_losses,
@@ -434,18 +435,14 @@ class ForecastSearch:
 
     # ------------------------------------------------------------ selection
     def _select(self, chunks: list[ChunkData]) -> tuple[Strategy, dict[str, float]]:
-        """The strategy with the lowest mean honest loss over the groups every strategy scored."""
+        """The strategy chosen on the honest losses of every chunk (:func:`choose_strategy`)."""
         strategies = strategies_for(int(self.layout.sizes.max(initial=1)))
-        losses = np.vstack([
-            strategy_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign, strategies) for c in chunks
-        ])
-        complete = losses[np.isfinite(losses).all(axis=1)]
-        if not len(complete):
-            return strategies[0], {}
-        mean = complete.mean(axis=0)
-        logger.info("Honest validation loss of each way of combining trials: %s.",
-                    dict(zip([s.name for s in strategies], np.round(mean, 4).tolist(), strict=True)))
-        return strategies[int(np.argmin(mean))], {s.name: float(self.sign * m) for s, m in zip(strategies, mean, strict=True)}
+        losses = [strategy_losses(c, self.spec, self.scores[c.index], self.oof[c.index], self.sign, strategies) for c in chunks]
+        strategy, means = choose_strategy(strategies, losses)
+        if means:
+            logger.info("Honest validation loss of each way of combining trials: %s; chosen: %s.",
+                        {k: round(v, 4) for k, v in means.items()}, strategy.name)
+        return strategy, {name: self.sign * m for name, m in means.items()}
 
     # ---------------------------------------------------------------- refit
     def _refit(self, chunks: list[ChunkData], handles: list[Any], reason: str, plan: MemoryPlan) -> SearchResult:

@@ -3,24 +3,32 @@
 Every strategy turns a chunk's out-of-fold forecasts into weights per group or per series
 (:mod:`tsautoml.ensemble.greedy`), and is scored honestly: each validation window is
 blended with the weights chosen on the other windows, then scored with the primary metric
-per group. One strategy is chosen for the whole run, by its mean loss over the groups
-(one choice for all groups is far less noisy than one per group); its weights are then
-refitted on every window.
+per group. One strategy is chosen for the whole run (one choice for all groups is far less
+noisy than one per group): ``mean[classic]``, the combination with the strongest prior, is
+kept unless another strategy has a lower mean loss over the groups *and* beats it clearly on
+the paired (series, window) losses (by more than :data:`CLEAR_WIN` standard errors), so that a
+short validation does not overfit the choice. The chosen strategy's weights are then refitted
+on every window.
 
 ============================  ===========================================================
+``mean[classic]``             the equal-weight mean of the best trial of each classic
+                              statistical learner (AutoETS, AutoTheta, AutoARIMA, AutoCES:
+                              ``LearnerSpec.classic``) in the group, at no extra fit
 ``best``                      each group's best trial
 ``top-2``, ``top-3``          the equal-weight mean of each group's best two / three trials
 ``ensemble``                  a greedy (Caruana) ensemble per group
 ``select[series]``            each series' best trial (groups of several series only)
 ``ensemble[series]``          a greedy ensemble per series (groups of several series only)
+``ensemble[series,shrunk]``   half a series' greedy weights, half its group's
 ============================  ===========================================================
 
-Each group's candidates are its five best trials and the best trial of every learner,
-twelve at most.
+Each group's candidates are its five best trials and the best trial of every learner.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,30 +43,42 @@ from tsautoml.engine.chunk import (
 from tsautoml.ensemble.greedy import Method, cross_fit_blend, unit_weights
 from tsautoml.search.trial import Trial
 
-__all__ = ["STRATEGIES", "ChunkChoice", "Strategy", "chunk_choice", "strategies_for", "strategy_losses"]
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CLEAR_WIN", "PRIOR", "STRATEGIES", "ChunkChoice", "Strategy", "StrategyLosses", "chunk_choice", "choose_strategy",
+    "strategies_for", "strategy_losses",
+]
 
 _TOP = 5  # best trials of a group among its candidates
-_MAX_CANDIDATES = 12
 _GREEDY_STEPS = 10
+CLEAR_WIN = 2.0  # standard errors of the paired loss difference needed to leave the prior strategy
 
 
 @dataclass(frozen=True, slots=True)
 class Strategy:
-    """A way of combining trials: per ``unit`` (``"group"`` or ``"series"``), ``method`` with ``k``."""
+    """A way of combining trials: per ``unit`` (``"group"`` or ``"series"``), ``method`` with ``k``.
+
+    ``shrink`` (series units only) is the share of the group's own weights in each series' weights.
+    """
 
     name: str
     unit: str
     method: Method
     k: int
+    shrink: float = 0.0
 
 
+PRIOR = Strategy("mean[classic]", "group", "family", 0)
 STRATEGIES: tuple[Strategy, ...] = (
+    PRIOR,
     Strategy("best", "group", "top", 1),
     Strategy("top-2", "group", "top", 2),
     Strategy("top-3", "group", "top", 3),
     Strategy("ensemble", "group", "greedy", _GREEDY_STEPS),
     Strategy("select[series]", "series", "top", 1),
     Strategy("ensemble[series]", "series", "greedy", _GREEDY_STEPS),
+    Strategy("ensemble[series,shrunk]", "series", "greedy", _GREEDY_STEPS, shrink=0.5),
 )
 
 
@@ -89,16 +109,18 @@ class _Pool:
 
     trials: list[Trial]
     preds: np.ndarray  # (n_candidates, n_rows), NaN where a trial is not a candidate of the row's group
+    family: np.ndarray  # (n_candidates,) code of a classic learner, -1 for the others
     y: np.ndarray
     scale: np.ndarray
     row_series: np.ndarray
+    row_group: np.ndarray
     row_window: np.ndarray
 
     @classmethod
     def build(cls, chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], sign: float) -> _Pool:
         candidates = _candidates(scores, chunk.n_groups, sign)
         numbers = sorted({n for group in candidates for n in group})
-        trials = {s.trial.number: s.trial for s in scores}
+        trials = [{s.trial.number: s.trial for s in scores}[n] for n in numbers]
         n_search, width = chunk.search.size, spec.width
         member = np.zeros((len(numbers), chunk.n_groups), dtype=bool)
         position = {n: m for m, n in enumerate(numbers)}
@@ -109,38 +131,107 @@ class _Pool:
         preds = np.full((len(numbers), n_search * width), np.nan)
         for m, n in enumerate(numbers):
             preds[m] = np.where(member[m, row_group], oof[n].ravel(), np.nan)
+        classic = sorted({t.learner for t in trials if spec.learners[t.learner].spec.classic})
+        family = np.array([classic.index(t.learner) if t.learner in classic else -1 for t in trials], dtype=np.int64)
         panel = chunk.search_panel
         season = int(spec.context.get("season_length", 1))
         scale = spec.scorer.series_scale(panel.target.values, panel.indptr, season)[row_series]
         y = _actuals(chunk, spec).ravel()
-        return cls([trials[n] for n in numbers], preds, y, scale, row_series, np.tile(np.arange(width) // spec.horizon, n_search))
+        return cls(trials, preds, family, y, scale, row_series, row_group, np.tile(np.arange(width) // spec.horizon, n_search))
 
     def units(self, chunk: ChunkData, strategy: Strategy) -> tuple[np.ndarray, int]:
         """Each row's unit under ``strategy``, and the number of units."""
         if strategy.unit == "group":
-            return chunk.search_group[self.row_series], chunk.n_groups
+            return self.row_group, chunk.n_groups
         return self.row_series, chunk.search.size
+
+    def weigher(self, chunk: ChunkData, spec: SearchSpec, strategy: Strategy) -> Callable[[np.ndarray], np.ndarray]:
+        """``weigh(rows)``: the strategy's ``(n_units, n_candidates)`` weights chosen on the ``rows`` mask."""
+        row_unit, n_units = self.units(chunk, strategy)
+
+        def weigh(rows: np.ndarray) -> np.ndarray:
+            args = (self.preds[:, rows], self.y[rows], self.scale[rows], spec.scorer)
+            weights = unit_weights(*args, row_unit[rows], n_units, strategy.method, strategy.k, self.family)
+            if strategy.shrink:
+                group = unit_weights(*args, self.row_group[rows], chunk.n_groups, strategy.method, strategy.k, self.family)
+                weights = (1 - strategy.shrink) * weights + strategy.shrink * group[chunk.search_group]
+            unserved = weights.sum(axis=1) == 0  # e.g. no classic learner ran: the unit's best trial
+            if unserved.any() and strategy.method == "family":
+                weights[unserved] = unit_weights(*args, row_unit[rows], n_units, "top", 1)[unserved]
+            return weights
+
+        return weigh
 
     def honest(self, chunk: ChunkData, spec: SearchSpec, strategy: Strategy) -> np.ndarray:
         """The strategy's cross-fitted out-of-fold forecasts, ``(n_search, windows x horizon)``."""
-        row_unit, n_units = self.units(chunk, strategy)
-        flat = cross_fit_blend(self.preds, self.y, self.scale, spec.scorer, row_unit, n_units, self.row_window,
-                               strategy.method, strategy.k)
+        row_unit, _ = self.units(chunk, strategy)
+        flat = cross_fit_blend(self.preds, row_unit, self.row_window, self.weigher(chunk, spec, strategy))
         return flat.reshape(chunk.search.size, spec.width)
+
+    def row_losses(self, spec: SearchSpec, honest: np.ndarray) -> np.ndarray:
+        """Mean pointwise loss of ``honest`` per (series, window), ``(n_search * windows,)`` (NaN: no actual)."""
+        loss = spec.scorer.pointwise_loss(self.y, honest.ravel(), self.scale).reshape(-1, spec.horizon)
+        has_actual = np.isfinite(self.y).reshape(-1, spec.horizon).any(axis=1)
+        with np.errstate(invalid="ignore"):
+            return np.where(has_actual, loss.mean(axis=1), np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class StrategyLosses:
+    """Each strategy's honest loss per group, ``(n_groups, n_strategies)``, and per (series, window)."""
+
+    groups: np.ndarray
+    rows: np.ndarray
 
 
 def strategy_losses(
     chunk: ChunkData, spec: SearchSpec, scores: list[TrialScores], oof: dict[int, np.ndarray], sign: float,
     strategies: tuple[Strategy, ...],
-) -> np.ndarray:
-    """``(n_groups, n_strategies)`` honest validation loss of each strategy on each group (NaN: none)."""
+) -> StrategyLosses:
+    """The honest validation loss of each strategy on each group and each (series, window) (NaN: none)."""
     pool = _Pool.build(chunk, spec, scores, oof, sign)
-    losses = np.full((chunk.n_groups, len(strategies)), np.nan)
+    groups = np.full((chunk.n_groups, len(strategies)), np.nan)
+    rows = np.full((chunk.search.size * spec.n_windows, len(strategies)), np.nan)
     if not pool.trials:
-        return losses
+        return StrategyLosses(groups, rows)
     for j, strategy in enumerate(strategies):
-        losses[:, j] = sign * _group_scores(chunk, spec, pool.honest(chunk, spec, strategy))
-    return losses
+        if strategy.method == "family" and not (pool.family >= 0).any():
+            continue  # no classic learner ran: nothing to combine
+        honest = pool.honest(chunk, spec, strategy)
+        groups[:, j] = sign * _group_scores(chunk, spec, honest)
+        rows[:, j] = pool.row_losses(spec, honest)
+    return StrategyLosses(groups, rows)
+
+
+def choose_strategy(strategies: tuple[Strategy, ...], losses: list[StrategyLosses]) -> tuple[Strategy, dict[str, float]]:
+    """The prior strategy unless another one is better on the groups and clearly so on the paired rows.
+
+    Returns the choice and each scored strategy's mean loss over the groups every scored strategy covers.
+    """
+    groups = np.vstack([part.groups for part in losses])
+    rows = np.vstack([part.rows for part in losses])
+    scored = np.flatnonzero(np.isfinite(groups).any(axis=0))
+    complete = np.isfinite(groups[:, scored]).all(axis=1)
+    if not scored.size or not complete.any():
+        return strategies[0], {}
+    mean = groups[complete][:, scored].mean(axis=0)
+    means = {strategies[j].name: float(m) for j, m in zip(scored, mean, strict=True)}
+    best = int(scored[np.argmin(mean)])
+    prior = strategies.index(PRIOR) if PRIOR in strategies else -1
+    if prior in scored and best != prior and not _clear_win(rows[:, prior], rows[:, best]):
+        logger.info("%s scores best in validation but not clearly better than %s; keeping %s.",
+                    strategies[best].name, PRIOR.name, PRIOR.name)
+        best = prior
+    return strategies[best], means
+
+
+def _clear_win(prior: np.ndarray, other: np.ndarray) -> bool:
+    """Whether ``other``'s losses are lower than ``prior``'s by more than CLEAR_WIN standard errors."""
+    both = np.isfinite(prior) & np.isfinite(other)
+    gain = prior[both] - other[both]
+    if gain.size < 2:
+        return bool(gain.size and gain[0] > 0)
+    return bool(gain.mean() > CLEAR_WIN * gain.std(ddof=1) / np.sqrt(gain.size))
 
 
 def chunk_choice(
@@ -153,8 +244,7 @@ def chunk_choice(
     if not pool.trials:
         empty = np.full((chunk.search.size, spec.width), np.nan)
         return ChunkChoice(members=[], weights=np.zeros((n_series, 0)), errors=empty, scores=np.full(chunk.n_groups, np.nan))
-    row_unit, n_units = pool.units(chunk, strategy)
-    weights = unit_weights(pool.preds, pool.y, pool.scale, spec.scorer, row_unit, n_units, strategy.method, strategy.k)
+    weights = pool.weigher(chunk, spec, strategy)(np.ones(len(pool.y), dtype=bool))
     if strategy.unit == "group":
         per_series = weights[chunk.local_group]
     else:
@@ -194,7 +284,7 @@ def _candidates(scores: list[TrialScores], n_groups: int, sign: float) -> list[l
             if learner not in seen:
                 chosen[n] = loss
                 seen.add(learner)
-        out.append(sorted(chosen, key=lambda n: (chosen[n], n))[:_MAX_CANDIDATES])
+        out.append(sorted(chosen, key=lambda n: (chosen[n], n)))
     return out
 
 

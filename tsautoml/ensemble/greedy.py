@@ -8,7 +8,9 @@ metric's own pointwise loss and per-series scale
   unit (``k=1`` is plain model selection);
 * ``greedy``: Caruana et al. (2004): start from an empty ensemble and ``n_iter`` times add,
   with replacement, the model whose addition lowers the unit's loss most; the weights are
-  the selection counts.
+  the selection counts;
+* ``family``: the equal-weight mean of the best model of each family in the unit (a fixed
+  combination, e.g. of the best ETS, Theta, ARIMA and CES trials).
 
 A model that has no forecast for a row (NaN) is not available in that row's unit.
 :func:`cross_fit_blend` scores a combination honestly: each validation window is blended
@@ -17,6 +19,7 @@ with the weights chosen on the other windows only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -25,7 +28,7 @@ from tsautoml.metrics.base import ForecastMetric
 
 __all__ = ["Method", "blend", "cross_fit_blend", "unit_weights"]
 
-Method = Literal["top", "greedy"]
+Method = Literal["top", "greedy", "family"]
 
 
 def unit_weights(
@@ -37,12 +40,14 @@ def unit_weights(
     n_units: int,
     method: Method,
     k: int,
+    family: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weights per unit, ``(n_units, n_models)``, rows summing to 1 (0 where no model is available).
 
     ``preds`` is ``(n_models, n_rows)``, best model first (ties go to the earlier model);
     ``row_unit`` gives each row's unit; ``k`` is the number of models (``top``) or of greedy
-    steps (``greedy``). Units without rows get the weights of all rows pooled.
+    steps (``greedy``); ``family`` gives each model's family code (``-1``: none) for
+    ``family``. Units without rows get the weights of all rows pooled.
 
     Examples
     --------
@@ -65,10 +70,13 @@ def unit_weights(
         P, yy, ss = preds[:, order], y[order], scale[order]
         if method == "top":
             weights[present] = _top(P, yy, ss, metric, starts, k)
+        elif method == "family":
+            weights[present] = _family(P, yy, ss, metric, starts, np.full(n_models, -1) if family is None else family)
         else:
             weights[present] = _greedy(P, yy, ss, metric, starts, row_unit[order], present, k)
     if not present.all():
-        pooled = unit_weights(preds, y, scale, metric, np.zeros_like(row_unit), 1, method, k) if n_rows else weights[:1]
+        pooled = (unit_weights(preds, y, scale, metric, np.zeros_like(row_unit), 1, method, k, family) if n_rows
+                  else weights[:1])
         weights[~present] = pooled[0]
     return weights
 
@@ -85,6 +93,20 @@ def _top(P: np.ndarray, y: np.ndarray, scale: np.ndarray, metric: ForecastMetric
     out = np.zeros((loss.shape[1], loss.shape[0]))
     units = np.broadcast_to(np.arange(loss.shape[1]), ranked.shape)
     out[units[finite], ranked[finite]] = 1.0
+    total = out.sum(axis=1, keepdims=True)
+    return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
+
+
+def _family(P: np.ndarray, y: np.ndarray, scale: np.ndarray, metric: ForecastMetric, starts: np.ndarray,
+            family: np.ndarray) -> np.ndarray:
+    loss = _unit_loss(P, y, scale, metric, starts)  # (n_models, n_units)
+    out = np.zeros((loss.shape[1], loss.shape[0]))
+    units = np.arange(loss.shape[1])
+    for code in np.unique(family[family >= 0]):
+        models = np.flatnonzero(family == code)
+        best = models[np.argmin(loss[models], axis=0)]  # the family's best model per unit (the first on ties)
+        usable = np.isfinite(loss[best, units])
+        out[units[usable], best[usable]] = 1.0
     total = out.sum(axis=1, keepdims=True)
     return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
 
@@ -121,25 +143,21 @@ def blend(preds: np.ndarray, weights: np.ndarray, row_unit: np.ndarray) -> np.nd
 
 def cross_fit_blend(
     preds: np.ndarray,
-    y: np.ndarray,
-    scale: np.ndarray,
-    metric: ForecastMetric,
     row_unit: np.ndarray,
-    n_units: int,
     row_window: np.ndarray,
-    method: Method,
-    k: int,
+    weigh: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """Out-of-fold blend: each window's rows blended with weights chosen on the other windows.
 
-    With a single window nothing is held out, and the result is the in-sample blend (optimistic).
+    ``weigh(rows)`` returns the ``(n_units, n_models)`` weights chosen on the rows where the
+    boolean mask ``rows`` is true. With a single window nothing is held out, and the result is
+    the in-sample blend (optimistic).
     """
     windows = np.unique(row_window)
     if windows.size <= 1:
-        return blend(preds, unit_weights(preds, y, scale, metric, row_unit, n_units, method, k), row_unit)
-    out = np.full(len(y), np.nan)
+        return blend(preds, weigh(np.ones(len(row_unit), dtype=bool)), row_unit)
+    out = np.full(len(row_unit), np.nan)
     for w in windows:
         held = row_window == w
-        weights = unit_weights(preds[:, ~held], y[~held], scale[~held], metric, row_unit[~held], n_units, method, k)
-        out[held] = blend(preds[:, held], weights, row_unit[held])
+        out[held] = blend(preds[:, held], weigh(~held), row_unit[held])
     return out

@@ -134,6 +134,10 @@ class LearnerSpec:
         groups of one series, where it could only overfit that series.
     memory
         Per-fit memory of a learner that builds a feature matrix (None: it builds none).
+    classic
+        One of the classic statistical models whose equal-weight combination is a strong
+        default forecast (Makridakis et al., M4): the selection always scores that
+        combination and leaves it only for a clearly better one.
     """
 
     name: str
@@ -144,6 +148,7 @@ class LearnerSpec:
     applies: Callable[[ForecastContext], bool] = _always
     across_series: bool = False
     memory: FitMemory | None = None
+    classic: bool = False
 
     def space(self, ctx: ForecastContext) -> LearnerSpace:
         """What the search may try for this learner on data like ``ctx``."""

@@ -191,7 +191,7 @@ class AutoARIMA(_StatsForecastLearner):
     ((2, 3), [80.0])
     """
 
-    spec = LearnerSpec("AutoARIMA", cost=lambda ctx: 100.0 if ctx.season_length <= 12 else 400.0)
+    spec = LearnerSpec("AutoARIMA", cost=lambda ctx: 100.0 if ctx.season_length <= 12 else 400.0, classic=True)
 
     capabilities = Capabilities(exogenous=True, intervals=True)
 
@@ -268,7 +268,7 @@ class AutoETS(_StatsForecastLearner):
     (2, 3)
     """
 
-    spec = LearnerSpec("AutoETS", cost=20.0)
+    spec = LearnerSpec("AutoETS", cost=20.0, classic=True)
 
     def __init__(self, season_length: int = 1, model: str = "ZZZ", damped: bool | None = None) -> None:
         self.season_length = season_length
@@ -319,7 +319,7 @@ class AutoTheta(_StatsForecastLearner):
     (2, 3)
     """
 
-    spec = LearnerSpec("AutoTheta", cost=10.0)
+    spec = LearnerSpec("AutoTheta", cost=10.0, classic=True)
 
     def __init__(self, season_length: int = 1, decomposition_type: str = "multiplicative") -> None:
         self.season_length = season_length
@@ -365,7 +365,7 @@ class AutoCES(_StatsForecastLearner):
     (2, 3)
     """
 
-    spec = LearnerSpec("AutoCES", cost=40.0)
+    spec = LearnerSpec("AutoCES", cost=40.0, classic=True)
 
     _probe_intervals = False
 
