@@ -59,7 +59,10 @@ class AutoML:
         normalized_mean_absolute_error.
     time_budget
         Seconds for the whole ``fit`` (search, selection and refit). When neither this nor
-        ``max_trials`` is given: 300 s for forecasting, 60 s for classification/regression.
+        ``max_trials`` is given, forecasting times the classic statistical models on a few
+        series and searches for about 1.5 times what fitting them on every validation window
+        would take (30 s to 30 min, printed; 300 s if they cannot be timed); classification and
+        regression search for 60 s.
     max_trials
         Trials to evaluate at most.
     exit_score
@@ -316,7 +319,8 @@ class AutoML:
         time_budget = self.time_budget
         if time_budget is None and self.max_trials is None:
             time_budget = DEFAULT_TIME_BUDGET[self.task]
-            logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
+            if self.task != "forecasting":  # forecasting sizes its default from the data (engine/budget.py)
+                logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
         return Budget(time_budget, self.max_trials, self.exit_score, self.patience)
 
     def _models(self) -> dict[str, list[str] | None]:
@@ -362,6 +366,7 @@ class AutoML:
         return ForecastSettings(
             horizon=int(self.horizon),
             budget=self._budget(),
+            budget_from_data=self.time_budget is None and self.max_trials is None,
             metric=metric,
             season_length=self.season_length,
             freq=self.freq,

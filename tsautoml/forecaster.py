@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
 from tsautoml.data.validation import series_labels, shorten
+from tsautoml.engine.budget import default_budget
 from tsautoml.engine.chunk import SearchSpec
 from tsautoml.engine.fitted import FittedForecast, SearchReport
 from tsautoml.engine.groups import GroupLayout
@@ -40,6 +42,7 @@ class ForecastSettings:
 
     horizon: int
     budget: Budget
+    budget_from_data: bool = False  # no time_budget or max_trials given: size budget.time_s from the data
     metric: str = "mase"
     season_length: int | None = None
     freq: str | int | None = None
@@ -79,14 +82,30 @@ class Forecaster:
                    "seed": s.seed, "n_jobs": 1}
         spec = SearchSpec(horizon=s.horizon, n_windows=s.cv.n_windows, step=s.cv.step, metric=s.metric,
                           learners=learners, context=context)
+        spaces = self._spaces(panel, learners, layout)
         search = ForecastSearch(
-            spec, self._spaces(panel, learners, layout), layout, self.backend, budget=s.budget,
+            spec, spaces, layout, self.backend, budget=self._budget(panel, spaces, spec),
             max_memory=parse_memory(s.scale.max_memory), run_dir=None if s.scale.run_dir is None else str(s.scale.run_dir),
             resume=s.scale.resume, seed=s.seed, progress=s.progress,
         )
         result = search.run(panel, start=time.time() - (time.monotonic() - start))
         self.fitted_ = self._fitted(panel, layout, result, unvalidated, time.monotonic() - start)
         return self
+
+    def _budget(self, panel: Panel, spaces: list[LearnerSpace], spec: SearchSpec) -> Budget:
+        """The settings' budget, or with ``budget_from_data`` one sized from the classic models' measured costs."""
+        s = self.settings
+        if not s.budget_from_data:
+            return s.budget
+        chosen = default_budget(panel, spaces, spec.learners, spec.context, s.cv.n_windows, self.backend.n_workers, s.seed)
+        if chosen is None:
+            logger.info("No time_budget or max_trials given, and the classic models could not be timed: "
+                        "searching for %.0f s.", s.budget.time_s)
+            return s.budget
+        logger.info(chosen.note)
+        if s.progress:
+            print(chosen.note, file=sys.stderr)
+        return replace(s.budget, time_s=chosen.seconds)
 
     def _unvalidated(self, panel: Panel) -> np.ndarray:
         """The series too short for one validation window (warned about); an error if that is all of them."""

@@ -227,3 +227,15 @@ def test_the_old_scale_out_keywords_still_work_for_one_release(tmp_path: Path) -
         AutoML(task="forecasting", horizon=7, run_dir=tmp_path, scale=ScaleOut())
     with pytest.raises(TypeError, match="unexpected keyword arguments \\['n_trials'\\]"):
         AutoML(task="forecasting", horizon=7, n_trials=3)
+
+
+def test_a_local_trial_on_one_big_group_is_split_across_workers_with_the_same_result(tmp_path: Path) -> None:
+    df = make_panel(120, min_length=40, max_length=60, nan_fraction=0.0, seed=7)
+    settings = {"task": "forecasting", "horizon": 7, "allowed_models": ["Naive", "HistoricAverage", "AutoTheta"],
+                "max_trials": 3, "progress": False}
+    one = AutoML(**settings, n_jobs=1).fit(df)
+    split = AutoML(**settings, n_jobs=2, scale=ScaleOut(run_dir=tmp_path)).fit(df)
+    shards = {(line["trial"], line["shard"]) for line in read_jsonl(tmp_path / "trials.jsonl")}
+    assert {shard for _, shard in shards} == {"0/2", "1/2"} and len(shards) == 6  # each trial on half the series twice
+    pd.testing.assert_frame_equal(split.leaderboard().drop(columns=TIMES), one.leaderboard().drop(columns=TIMES))
+    pd.testing.assert_frame_equal(split.predict(), one.predict())

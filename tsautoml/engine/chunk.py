@@ -25,7 +25,7 @@ from tsautoml.search.splitters import Fold, RollingOriginSplitter, validation_sp
 from tsautoml.search.tasks import ForecastTask
 from tsautoml.search.trial import Trial
 
-__all__ = ["ChunkData", "SearchSpec", "TrialsJob", "TrialsOutcome", "TrialScores", "group_window_scores", "run_trials", "uniform_scores", "window_mean"]
+__all__ = ["ChunkData", "SearchSpec", "TrialsJob", "TrialsOutcome", "TrialScores", "group_window_scores", "merge_shards", "run_trials", "uniform_scores", "window_mean"]
 
 
 @dataclass(frozen=True)
@@ -105,13 +105,18 @@ class ChunkData:
 
 @dataclass(frozen=True)
 class TrialsJob:
-    """Score ``trials`` on the chunk's groups ``groups`` (local positions) before ``deadline`` (epoch seconds)."""
+    """Score ``trials`` on the chunk's groups ``groups`` (local positions) before ``deadline`` (epoch seconds).
+
+    ``shard = (k, n)`` scores local trials on every ``n``-th search series from the ``k``-th only,
+    so that the workers share one big group; :func:`merge_shards` joins the ``n`` outcomes.
+    """
 
     chunk: Any  # ChunkData (None while the job is shipped apart from the chunk)
     spec: SearchSpec
     trials: tuple[Trial, ...]
     groups: np.ndarray
     deadline: float | None
+    shard: tuple[int, int] = (0, 1)
 
 
 @dataclass
@@ -144,6 +149,7 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
     folds = chunk.search_folds(spec)
     groups = np.asarray(job.groups, dtype=np.int64)
     rows = np.flatnonzero(np.isin(chunk.search_group, groups))  # search series of these groups
+    first, every = job.shard
     scores, oof = [], {}
     for trial in job.trials:
         time_left = None if job.deadline is None else job.deadline - time.time()
@@ -156,18 +162,56 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
             parts = [_evaluate(chunk, spec, trial, rows[chunk.search_group[rows] == g], matrix, _left(job.deadline)) for g in groups]
             status, error, fit_time = [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts)
         else:
-            state, message, fit_time = _evaluate(chunk, spec, trial, rows, matrix, time_left)
+            state, message, fit_time = _evaluate(chunk, spec, trial, rows[first::every], matrix, time_left)
             status, error = [state] * groups.size, [message] * groups.size
-        window = group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
-        ok = np.array([s == "ok" for s in status])
-        window[~ok] = np.nan
-        mean = window_mean(window)
-        unscored = ok & ~np.isfinite(mean)
-        status = ["unvalidated" if u else s for s, u in zip(status, unscored, strict=True)]
-        scores.append(TrialScores(trial=trial, groups=groups, status=status, window_scores=window, score=mean, error=error,
-                                  duration=time.monotonic() - start, fit_time=fit_time))
+        scores.append(_scored(chunk, spec, folds, trial, groups, status, error, matrix, time.monotonic() - start, fit_time))
         oof[trial.number] = matrix
     return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
+
+
+def merge_shards(chunk: ChunkData, spec: SearchSpec, parts: list[TrialsOutcome]) -> TrialsOutcome:
+    """One outcome from the shards of the same trials and groups: forecasts joined, scores recomputed.
+
+    A trial is ``ok`` on a group only where every shard is; otherwise it takes the first
+    other status and its error. Durations add up.
+    """
+    folds = chunk.search_folds(spec)
+    scores, oof = [], {}
+    for k, first in enumerate(parts[0].scores):
+        shards = [part.scores[k] for part in parts]
+        number = first.trial.number
+        matrix = np.full((chunk.search.size, spec.width), np.nan)
+        for part in parts:
+            if number in part.oof:
+                rows = np.isfinite(part.oof[number]).any(axis=1)
+                matrix[rows] = part.oof[number][rows]
+        status, error = [], []
+        for g in range(first.groups.size):
+            bad = next((s for s in shards if s.status[g] != "ok"), None)
+            status.append("ok" if bad is None else bad.status[g])
+            error.append("" if bad is None else bad.error[g])
+        if all(st == "skipped" for s in shards for st in s.status):
+            scores.append(first)
+            continue
+        scores.append(_scored(chunk, spec, folds, first.trial, first.groups, status, error, matrix,
+                              sum(s.duration for s in shards), sum(s.fit_time for s in shards)))
+        oof[number] = matrix
+    return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
+
+
+def _scored(
+    chunk: ChunkData, spec: SearchSpec, folds: list[Fold], trial: Trial, groups: np.ndarray, status: list[str],
+    error: list[str], matrix: np.ndarray, duration: float, fit_time: float,
+) -> TrialScores:
+    """A trial's scores per group and window from its out-of-fold forecasts ``matrix``."""
+    window = group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
+    ok = np.array([s == "ok" for s in status])
+    window[~ok] = np.nan
+    mean = window_mean(window)
+    unscored = ok & ~np.isfinite(mean)
+    status = ["unvalidated" if u else s for s, u in zip(status, unscored, strict=True)]
+    return TrialScores(trial=trial, groups=groups, status=status, window_scores=window, score=mean, error=error,
+                       duration=duration, fit_time=fit_time)
 
 
 def window_mean(window: np.ndarray) -> np.ndarray:

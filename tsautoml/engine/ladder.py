@@ -49,7 +49,7 @@ def build_ladder(spaces: list[LearnerSpace]) -> tuple[list[Rung], dict[int, floa
     >>> ctx = ForecastContext(12, 6, True, True, False, False)
     >>> rungs, _ = build_ladder(forecast_spaces(ctx))
     >>> [(r.name, len(r.trials)) for r in rungs]
-    [('cheap', 5), ('ets', 2), ('standard', 2), ('arima', 1)]
+    [('cheap', 5), ('ets', 2), ('standard', 3), ('arima', 1)]
     """
     ordered = sorted(spaces, key=lambda s: s.cost)
     cost: dict[int, float] = {}

@@ -36,6 +36,7 @@ from tsautoml.engine.chunk import (
     TrialScores,
     TrialsJob,
     TrialsOutcome,
+    merge_shards,
     run_trials,
     uniform_scores,
 )
@@ -89,6 +90,7 @@ MAX_SEARCH_SHARE = 0.9
 REFIT_SAFETY = 1.5  # margin on the refit's estimated time
 _CHUNKS_PER_WORKER = 4  # enough chunks for load balance and streaming
 _SERIES_PER_CHUNK = 500  # and small enough that a lost or unfinished chunk costs little
+_SERIES_PER_SHARD = 50  # a local trial on one big group is split across the workers above this many series each
 _REFIT_MEMBERS = 3  # the refit estimate: each chunk's most expensive trials fitted once more
 
 
@@ -205,7 +207,8 @@ class ForecastSearch:
                 return f"time budget reached before rung {rung.name!r}"
             self.climbed.append(rung)
             tic = time.time()
-            for job, outcome in self._stream(self._trial_jobs(r, rung, promoted, state, chunks, handles), run_trials, "trials"):
+            jobs = self._trial_jobs(r, rung, promoted, state, chunks, handles)
+            for job, outcome in self._joined(self._stream(jobs, run_trials, "trials")):
                 self._record(job, outcome, state, r)
             self._rung_seconds[r] = time.time() - tic
             logger.info("Rung %r: %d groups in %.1fs.", rung.name, promoted.size, self._rung_seconds[r])
@@ -347,8 +350,6 @@ class ForecastSearch:
             allowed = np.minimum(allowed, np.maximum(self.max_trials - state.done, 0))
         cost = np.cumsum([0.0] + [self.cost[t.number] for t in rung.trials])
         series = self._series_per_group[promoted]
-        largest = float(np.max(series * max(self.cost[t.number] for t in rung.trials)))
-        self._units[r] = float(self._wall_units(np.sum(series * cost[allowed[promoted]]), largest))
         member = np.zeros(self.layout.n_groups, dtype=bool)
         member[promoted] = True
         work: list[tuple[ChunkData, Any, np.ndarray, tuple[Trial, ...]]] = []
@@ -358,16 +359,45 @@ class ForecastSearch:
                 groups = local[allowed[chunk.groups[local]] == count]
                 if count > 0 and groups.size:
                     work.append((chunk, handle, groups, rung.trials[:count]))
+        shards: list[int] = [1] * len(work)
         if len(work) < self.backend.n_workers:  # dearest first, so the cheap ones fill the other workers
             work = [(c, h, g, (t,)) for c, h, g, trials in work for t in sorted(trials, key=lambda t: -self.cost[t.number])]
+            shards = [self._shards(trials[0], int(np.isin(c.search_group, g).sum())) for c, _, g, trials in work]
         jobs = []
-        for chunk, handle, groups, trials in work:
+        for (chunk, handle, groups, trials), n in zip(work, shards, strict=True):
             key = f"r{r}-c{chunk.index}-t{trials[0].number}-{len(trials)}-{data_digest(chunk.groups[groups])[:8]}"
-            job = TrialsJob(chunk=None, spec=self.spec, trials=trials, groups=groups, deadline=self.deadline)
-            jobs.append(_Job(key=key, chunk=chunk, rung=r, work=job, handle=handle))
+            for k in range(n):
+                job = TrialsJob(chunk=None, spec=self.spec, trials=trials, groups=groups, deadline=self.deadline, shard=(k, n))
+                jobs.append(_Job(key=key + (f"-s{k}of{n}" if n > 1 else ""), chunk=chunk, rung=r, work=job, handle=handle))
             self.bar.total += groups.size * len(trials)
+        largest = max(float(self._series_per_group[c.groups[g]].sum()) * sum(self.cost[t.number] for t in trials) / n
+                      for (c, _, g, trials), n in zip(work, shards, strict=True)) if work else 0.0
+        self._units[r] = float(self._wall_units(np.sum(series * cost[allowed[promoted]]), largest))
         self.bar.refresh()
         return jobs
+
+    def _shards(self, trial: Trial, n_series: int) -> int:
+        """Into how many jobs a local trial (or refit) on ``n_series`` of few big groups is split by series."""
+        if self.spec.is_global(trial.learner):
+            return 1
+        return max(1, min(self.backend.n_workers, n_series // _SERIES_PER_SHARD))
+
+    def _joined(self, outcomes: Iterator[tuple[_Job, Any]]) -> Iterator[tuple[_Job, TrialsOutcome | Failure]]:
+        """The jobs' outcomes, a split trial's shards joined into one (:func:`merge_shards`) once all have finished."""
+        waiting: dict[str, list[tuple[_Job, TrialsOutcome]]] = {}
+        for job, outcome in outcomes:
+            k, n = job.work.shard
+            if n == 1:
+                yield job, outcome
+                continue
+            if isinstance(outcome, Failure):  # the shard's worker was lost twice: its series record the failure
+                failed = [uniform_scores(t, job.work.groups, self.spec, "failed", outcome.error, 0.0) for t in job.work.trials]
+                outcome = TrialsOutcome(chunk=job.chunk.index, scores=failed, oof={})
+            parts = waiting.setdefault(job.key.rsplit("-s", 1)[0], [])
+            parts.append((job, outcome))
+            if len(parts) == n:
+                parts.sort(key=lambda part: part[0].work.shard[0])
+                yield parts[0][0], merge_shards(job.chunk, self.spec, [part[1] for part in parts])
 
     def _stream(self, jobs: list[_Job], fn: Any, log: str) -> Iterator[tuple[_Job, Any]]:
         """Each job's outcome as it finishes: loaded from the run directory, or run on the backend and saved."""
@@ -394,7 +424,8 @@ class ForecastSearch:
             return [
                 {"rung": job.rung, "chunk": job.chunk.index, "group": self.layout.label(int(codes[g])), "trial": s.trial.key,
                  "model": s.trial.learner, "params": s.trial.params, "status": st, "score": _json_float(sc),
-                 "window_scores": [_json_float(v) for v in ws], "error": err, "job_seconds": round(s.duration, 3)}
+                 "window_scores": [_json_float(v) for v in ws], "error": err, "job_seconds": round(s.duration, 3),
+                 "shard": "{}/{}".format(*job.work.shard)}
                 for s in outcome.scores
                 for g, st, sc, ws, err in zip(s.groups, s.status, s.score, s.window_scores, s.error, strict=True)
             ]
@@ -459,7 +490,10 @@ class ForecastSearch:
         outcomes: dict[int, list[FittedMembers]] = {c.index: [] for c in chunks}
         for job, outcome in self._stream(self._refit_jobs(chunks, handles, picks, plan), refit_members, "groups"):
             if isinstance(outcome, Failure):  # the job's worker was lost twice: its members failed
-                outcome = FittedMembers([], [(t, np.arange(job.chunk.panel.n_series), outcome.error) for t in job.work.members])
+                assert job.payload is not None  # every refit job carries its weights
+                served = job.payload["weights"] > 0  # the series this job refits each member on
+                outcome = FittedMembers([], [(t, np.flatnonzero(served[:, m]), outcome.error)
+                                             for m, t in enumerate(job.work.members)])
             outcomes[job.chunk.index].append(outcome)
         models = {}
         for c in chunks:
@@ -489,8 +523,14 @@ class ForecastSearch:
                 work = RefitJob(chunk=None, spec=self.spec, members=[pick.members[m] for m in part], weights=np.empty((0, 0)),
                                 deadline=self.end, max_history=history)
                 key = f"refit-c{chunk.index}" + (f"-t{pick.members[part[0]].number}" if per_member else "")
-                jobs.append(_Job(key=key, chunk=chunk, rung=-1, work=work, handle=handle,
-                                 payload={"weights": pick.weights[:, part]}))
+                weights = pick.weights[:, part]
+                users = np.flatnonzero(weights.sum(axis=1) > 0)
+                n = self._shards(pick.members[part[0]], users.size) if per_member else 1
+                for k in range(n):  # a local member serving many series: each shard refits every n-th of them
+                    shard = np.zeros_like(weights)
+                    shard[users[k::n]] = weights[users[k::n]]
+                    jobs.append(_Job(key=key + (f"-s{k}of{n}" if n > 1 else ""), chunk=chunk, rung=-1, work=work,
+                                     handle=handle, payload={"weights": shard if n > 1 else weights}))
         self.bar.total += self.layout.n_groups
         return jobs
 
