@@ -319,7 +319,7 @@ class AutoML:
         time_budget = self.time_budget
         if time_budget is None and self.max_trials is None:
             time_budget = DEFAULT_TIME_BUDGET[self.task]
-            if self.task != "forecasting":  # forecasting sizes its default from the data (engine/budget.py)
+            if self.task != "forecasting":  # forecasting sizes its default from the data (engine/default_budget.py)
                 logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
         return Budget(time_budget, self.max_trials, self.exit_score, self.patience)
 

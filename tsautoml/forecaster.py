@@ -17,8 +17,8 @@ from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
 from tsautoml.data.validation import series_labels, shorten
-from tsautoml.engine.budget import default_budget
 from tsautoml.engine.chunk import SearchSpec
+from tsautoml.engine.default_budget import default_budget
 from tsautoml.engine.fitted import FittedForecast, SearchReport
 from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.search import ForecastSearch, SearchResult

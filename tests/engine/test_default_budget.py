@@ -10,8 +10,8 @@ import pytest
 
 from tsautoml import AutoML, CVConfig
 from tsautoml.data.grouped import Panel
-from tsautoml.engine import budget as budget_module
-from tsautoml.engine.budget import MAX_BUDGET, MIN_BUDGET, SAFETY, default_budget
+from tsautoml.engine import default_budget as budget_module
+from tsautoml.engine.default_budget import MAX_BUDGET, MIN_BUDGET, SAFETY, default_budget
 from tsautoml.models.registry import FORECAST_LEARNERS
 from tsautoml.search.space import ForecastContext, forecast_spaces
 
