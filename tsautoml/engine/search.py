@@ -386,7 +386,7 @@ class ForecastSearch:
         """The jobs' outcomes, a split trial's shards joined into one (:func:`merge_shards`) once all have finished."""
         waiting: dict[str, list[tuple[_Job, TrialsOutcome]]] = {}
         for job, outcome in outcomes:
-            k, n = job.work.shard
+            n = job.work.shard[1]
             if n == 1:
                 yield job, outcome
                 continue
