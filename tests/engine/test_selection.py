@@ -64,7 +64,7 @@ def test_the_classic_mean_is_on_the_leaderboard_and_weighs_each_learners_best_eq
     np.testing.assert_allclose(np.concatenate(list(weights.values())), 0.5)
 
 
-def test_a_group_without_classic_learners_is_served_by_its_best_trial_under_the_classic_mean() -> None:
+def test_without_classic_learners_the_classic_mean_is_neither_scored_nor_listed() -> None:
     df = make_panel(4, min_length=40, max_length=50, nan_fraction=0.0, seed=5)
     model = AutoML(task="forecasting", horizon=5, allowed_models=["Naive", "HistoricAverage"], max_trials=2, n_jobs=1,
                    progress=False).fit(df)

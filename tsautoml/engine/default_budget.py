@@ -10,7 +10,8 @@ for the refit, so the budget is
 clipped to ``[MIN_BUDGET, MAX_BUDGET]``. Each learner is first fitted on one series, untimed
 (it compiles its kernels there). The probe stops once it has spent ``PROBE_SECONDS``; a learner
 that fails or is cut short on the sample counts at its declared relative cost against the ones
-measured; when none could be measured there is no default from the data (None).
+measured; when none could be measured there is no default from the data (None). Without a
+classic learner among those allowed, the dearest allowed learner is the yardstick.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def default_budget(
             f"timed on {sample.size} series).")
     return DefaultBudget(seconds, once, note)
 
+
 def _fit(cls: type[BaseLearner], space: LearnerSpace, context: Mapping[str, Any], panel: Panel, horizon: int,
          seconds: float) -> None:
-    build_learner(cls, space.starts[0], context).fit(panel, deadline=time.time() + seconds).predict(horizon)
+    """Fit and forecast within ``seconds`` (learners take monotonic deadlines)."""
+    build_learner(cls, space.starts[0], context).fit(panel, deadline=time.monotonic() + seconds).predict(horizon)

@@ -384,7 +384,7 @@ class ForecastSearch:
 
     def _joined(self, outcomes: Iterator[tuple[_Job, Any]]) -> Iterator[tuple[_Job, TrialsOutcome | Failure]]:
         """The jobs' outcomes, a split trial's shards joined into one (:func:`merge_shards`) once all have finished."""
-        waiting: dict[str, list[tuple[_Job, TrialsOutcome]]] = {}
+        waiting: dict[tuple[int, int, bytes], list[tuple[_Job, TrialsOutcome]]] = {}
         for job, outcome in outcomes:
             n = job.work.shard[1]
             if n == 1:
@@ -393,7 +393,7 @@ class ForecastSearch:
             if isinstance(outcome, Failure):  # the shard's worker was lost twice: its series record the failure
                 failed = [uniform_scores(t, job.work.groups, self.spec, "failed", outcome.error, 0.0) for t in job.work.trials]
                 outcome = TrialsOutcome(chunk=job.chunk.index, scores=failed, oof={})
-            parts = waiting.setdefault(job.key.rsplit("-s", 1)[0], [])
+            parts = waiting.setdefault((job.chunk.index, job.work.trials[0].number, job.work.groups.tobytes()), [])
             parts.append((job, outcome))
             if len(parts) == n:
                 parts.sort(key=lambda part: part[0].work.shard[0])
