@@ -106,6 +106,7 @@ def test_a_failing_learner_is_recorded_and_the_search_goes_on(monkeypatch):
     learners = {**forecaster.FORECAST_LEARNERS, "Broken": Broken}
     spaces = forecaster.forecast_spaces
     monkeypatch.setattr(forecaster, "FORECAST_LEARNERS", learners)
+    monkeypatch.setattr("tsautoml.models.registry.FORECAST_LEARNERS", learners)  # the settings check reads it too
     monkeypatch.setattr(forecaster, "forecast_spaces", lambda ctx: [*spaces(ctx), LearnerSpace("Broken", 1.5)])
     df = make_panel(3, min_length=60, max_length=60, nan_fraction=0.0)
     model = _fit(df, allowed_models=["Naive", "Broken", "AutoETS"], max_trials=4)
@@ -224,7 +225,7 @@ def test_bad_settings_and_unfitted_use_give_clear_errors():
         AutoML(task="forecasting").fit(make_panel(2))
     with pytest.raises(ConfigError, match="task='clustering'"):
         AutoML(task="clustering", horizon=3).fit(make_panel(2))  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="not a point-forecast metric"):
+    with pytest.raises(ConfigError, match="metric=.pinball. is not a forecasting metric"):
         AutoML(task="forecasting", horizon=3, metric="pinball").fit(make_panel(2))
     with pytest.raises(NotFittedError):
         AutoML(task="forecasting", horizon=3).predict()

@@ -3,10 +3,18 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from tsautoml.automl import AutoML, load
+from tsautoml.checks import check
 from tsautoml.config import Budget, CVConfig, ScaleOut, TabularCV
 from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel
 from tsautoml.datasets import load_demand
-from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLError
+from tsautoml.exceptions import (
+    ConfigError,
+    DataValidationError,
+    NotFittedError,
+    StorageError,
+    TsAutoMLError,
+    TsAutoMLWarning,
+)
 from tsautoml.features.lags import (
     Diff,
     EWMMean,
@@ -38,6 +46,7 @@ __all__ = [
     "Frequency",
     "GroupedArray",
     "Lag",
+    "StorageError",
     "NotFittedError",
     "Panel",
     "Rolling",
@@ -47,7 +56,9 @@ __all__ = [
     "SeasonalRollingMean",
     "TabularCV",
     "TsAutoMLError",
+    "TsAutoMLWarning",
     "__version__",
+    "check",
     "load",
     "load_demand",
 ]

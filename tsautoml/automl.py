@@ -15,13 +15,14 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from tsautoml.backends import make_backend
+from tsautoml.checks import raise_problems, setting_problems
 from tsautoml.config import Budget, CVConfig, ScaleOut, TabularCV
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.engine.sizes import parse_memory
 from tsautoml.exceptions import ConfigError, NotFittedError
 from tsautoml.forecaster import Forecaster, ForecastSettings
 from tsautoml.io.persistence import load_object, save_object
-from tsautoml.metrics import CLASSIFICATION_METRIC_NAMES, FORECAST_METRICS, REGRESSION_METRIC_NAMES
+from tsautoml.setting_types import names
 from tsautoml.tabular import Featurization, TabularModel, TabularSettings
 
 __all__ = ["TASKS", "AutoML", "load"]
@@ -32,8 +33,6 @@ TaskName = Literal["forecasting", "classification", "regression"]
 TASKS: tuple[str, ...] = get_args(TaskName)
 DEFAULT_TIME_BUDGET = {"forecasting": 300.0, "classification": 60.0, "regression": 60.0}
 DEFAULT_METRIC = {"forecasting": "mase", "classification": "accuracy", "regression": "r2_score"}
-_TABULAR_METRICS = {"classification": CLASSIFICATION_METRIC_NAMES, "regression": REGRESSION_METRIC_NAMES}
-_POINT_METRICS = ("mase", "smape", "mape", "mae", "rmse", "nrmse", "nmae", "wape")
 
 
 class AutoML:
@@ -174,13 +173,13 @@ class AutoML:
         ``fit(X, y)`` or ``fit(df, target="column")``, optionally with explicit validation
         data ``X_val, y_val`` (the final model is refitted on both).
         """
-        self._check_task()
+        raise_problems(setting_problems(self))
         if self.task == "forecasting":
             if y is not None or target is not None or X_val is not None:
                 raise ConfigError("Forecasting takes one long-format frame: fit(df); y, target and X_val are for tables.")
-            settings: ForecastSettings | TabularSettings = self._forecast_settings()
+            settings: ForecastSettings | TabularSettings = self.forecast_settings()
         else:
-            settings = self._tabular_settings()
+            settings = self.tabular_settings()
         scale = self.scale or ScaleOut()
         with make_backend(scale.backend, self.n_jobs, scale.dask_address) as backend:
             if isinstance(settings, ForecastSettings):
@@ -194,8 +193,8 @@ class AutoML:
     def predict(
         self,
         X_future: pd.DataFrame | None = None,
-        level: Sequence[float] | None = None,
-        quantiles: Sequence[float] | None = None,
+        level: float | Sequence[float] | None = None,
+        quantiles: float | Sequence[float] | None = None,
     ) -> pd.DataFrame | np.ndarray:
         """Forecasts, or class labels / values for the rows of a table.
 
@@ -263,8 +262,11 @@ class AutoML:
         """The memory plan (estimate, chunks, and what had to shrink, in ``changes``)."""
         return self._forecaster("memory_plan").report.plan
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``model.pkl`` and ``manifest.json`` into the folder ``path``."""
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``model.pkl`` and ``manifest.json`` (with the pickle's sha256) into the folder ``path``.
+
+        An existing model in ``path`` is replaced only with ``overwrite=True``.
+        """
         model = self._fitted()
         settings = {k: v for k, v in self.get_settings().items() if k not in ("columns", "featurization", "scale")}
         settings["scale"] = None if self.scale is None else {k: str(v) if isinstance(v, Path) else v
@@ -286,7 +288,7 @@ class AutoML:
                 "classes": None if self.task == "regression" else model.classes_.tolist(),
             }
             manifest["selection"] = model.chosen_
-        return save_object(self, path, manifest)
+        return save_object(self, path, manifest, overwrite=overwrite)
 
     def get_settings(self) -> dict[str, Any]:
         """The constructor arguments."""
@@ -311,69 +313,49 @@ class AutoML:
             raise ConfigError(f"{method} is for forecasting, not task={self.task!r}.")
         return model
 
-    def _check_task(self) -> None:
-        if self.task not in TASKS:
-            raise ConfigError(f"task={self.task!r} is not one of {list(TASKS)}.")
-
     def _budget(self) -> Budget:
         time_budget = self.time_budget
         if time_budget is None and self.max_trials is None:
             time_budget = DEFAULT_TIME_BUDGET[self.task]
             if self.task != "forecasting":  # forecasting sizes its default from the data (engine/default_budget.py)
                 logger.info("No time_budget or max_trials given: searching for %.0f seconds.", time_budget)
-        return Budget(time_budget, self.max_trials, self.exit_score, self.patience)
+        whole = {name: None if getattr(self, name) is None else int(getattr(self, name)) for name in ("max_trials", "patience")}
+        return Budget(time_budget, exit_score=self.exit_score, **whole)
 
     def _models(self) -> dict[str, list[str] | None]:
-        return {
-            "allowed_models": None if self.allowed_models is None else list(self.allowed_models),
-            "blocked_models": None if self.blocked_models is None else list(self.blocked_models),
-        }
+        return {"allowed_models": names(self.allowed_models), "blocked_models": names(self.blocked_models)}
 
-    def _tabular_settings(self) -> TabularSettings:
+    def tabular_settings(self) -> TabularSettings:
+        """The settings a classification / regression ``fit`` runs with (checked by ``fit``, not here)."""
         task: Literal["classification", "regression"] = "classification" if self.task == "classification" else "regression"
         metric = self.metric or DEFAULT_METRIC[task]
-        if metric not in _TABULAR_METRICS[task]:
-            raise ConfigError(f"metric={metric!r} is not a {task} metric; choose one of {list(_TABULAR_METRICS[task])}.")
-        if self.cv is not None and not isinstance(self.cv, TabularCV):
-            raise ConfigError(f"cv for task={task!r} is a TabularCV(n_folds=..., holdout=...); got {self.cv!r}.")
-        ignored = [n for n in ("horizon", "season_length", "freq", "group_by", "columns", "holidays") if getattr(self, n) is not None]
-        if self.scale is not None and (self.scale.max_memory is not None or self.scale.run_dir is not None):
-            ignored.append("scale (max_memory, run_dir)")
-        if ignored:
-            raise ConfigError(f"{ignored} are forecasting settings; leave them unset for task={task!r}.")
         return TabularSettings(
             task=task,
             budget=self._budget(),
             metric=metric,
-            cv=self.cv,
+            cv=self.cv,  # type: ignore[arg-type]  # a TabularCV, checked by setting_problems
             featurization=self.featurization,
             **self._models(),
             seed=self.seed,
             progress=self.progress,
         )
 
-    def _forecast_settings(self) -> ForecastSettings:
-        if self.horizon is None or int(self.horizon) != self.horizon or self.horizon < 1:
-            raise ConfigError(f"Forecasting needs horizon, a positive number of steps; got {self.horizon!r}.")
+    def forecast_settings(self) -> ForecastSettings:
+        """The settings a forecasting ``fit`` runs with (checked by ``fit``, not here)."""
         metric = self.metric or DEFAULT_METRIC["forecasting"]
-        if metric not in _POINT_METRICS:
-            known = [m for m in FORECAST_METRICS if m in _POINT_METRICS]
-            raise ConfigError(f"metric={metric!r} is not a point-forecast metric; choose one of {known}.")
-        if self.cv is not None and not isinstance(self.cv, CVConfig):
-            raise ConfigError(f"cv for forecasting is a CVConfig(n_windows=..., step=...); got {self.cv!r}.")
         scale = self.scale or ScaleOut()
         parse_memory(scale.max_memory)  # a clear error before the search
         return ForecastSettings(
-            horizon=int(self.horizon),
+            horizon=int(self.horizon),  # type: ignore[arg-type]  # a whole number, checked by setting_problems
             budget=self._budget(),
             budget_from_data=self.time_budget is None and self.max_trials is None,
             metric=metric,
-            season_length=self.season_length,
-            freq=self.freq,
+            season_length=None if self.season_length is None else int(self.season_length),
+            freq=self.freq if self.freq is None or isinstance(self.freq, str) else int(self.freq),
             columns=self.columns or ColumnSpec(),
-            cv=self.cv or CVConfig(),
+            cv=self.cv or CVConfig(),  # type: ignore[arg-type]  # a CVConfig, checked by setting_problems
             **self._models(),
-            group_by=None if self.group_by is None else list(self.group_by),
+            group_by=names(self.group_by),
             holidays=self.holidays,
             seed=self.seed,
             progress=self.progress,

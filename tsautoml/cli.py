@@ -1,4 +1,4 @@
-"""Command line: ``tsautoml demo | fit | predict`` (also ``python -m tsautoml ...``)."""
+"""Command line: ``tsautoml demo | check | fit | predict`` (also ``python -m tsautoml ...``)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from tsautoml.automl import TASKS, AutoML, load
+from tsautoml.checks import check
 from tsautoml.data import ColumnSpec
 from tsautoml.datasets import load_demand
-from tsautoml.exceptions import ConfigError, TsAutoMLError
+from tsautoml.exceptions import ConfigError, DataValidationError, TsAutoMLError
 from tsautoml.forecaster import Forecaster
 from tsautoml.metrics import get_metric
 from tsautoml.plotting import plot_forecast
@@ -72,8 +74,48 @@ def _report_holdout(train: pd.DataFrame, test: pd.DataFrame, forecast: pd.DataFr
           f"80% interval covers {100 * inside:.0f}% of actuals.")
 
 
+def _read_csv(path: str, what: str) -> pd.DataFrame:
+    """A CSV as a frame; a clear error for a missing, empty or unreadable file."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataValidationError(f"{what} file {path!r} does not exist{' (it is a folder)' if file.is_dir() else ''}.")
+    try:
+        df = pd.read_csv(file)
+    except pd.errors.EmptyDataError as exc:
+        raise DataValidationError(f"{what} file {path!r} is empty: it needs a header row and data rows.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataValidationError(f"{what} file {path!r} is not a readable CSV: {str(exc).strip()}") from exc
+    if df.empty:
+        raise DataValidationError(f"{what} file {path!r} has a header but no data rows.")
+    return df
+
+
+def _forecast_model(args: argparse.Namespace) -> AutoML:
+    columns = ColumnSpec(id_cols=tuple(args.id_cols), time_col=args.time_col, target_col=args.target_col)
+    return AutoML(task="forecasting", horizon=args.horizon, time_budget=args.budget, columns=columns,
+                  season_length=args.season_length, holidays=args.holidays, metric=args.metric,
+                  n_jobs=args.n_jobs)
+
+
+def _check(args: argparse.Namespace) -> int:
+    df = _read_csv(args.data, "Data")
+    if args.task == "forecasting":
+        settings = _forecast_model(args).get_settings()
+        problems = check(df, **{k: v for k, v in settings.items() if k != "scale"})
+    else:
+        if args.target is None or args.target not in df.columns:
+            raise ConfigError(f"--task {args.task} needs --target, a column of the CSV; got {args.target!r}.")
+        problems = check(df.drop(columns=args.target), df[args.target], task=args.task, metric=args.metric)
+    if problems.empty:
+        print("No problems found.")
+        return 0
+    with pd.option_context("display.width", 160, "display.max_colwidth", 120):
+        print(problems.to_string(index=False))
+    return 2 if (problems["severity"] == "error").any() else 0
+
+
 def _fit(args: argparse.Namespace) -> None:
-    df = pd.read_csv(args.data)
+    df = _read_csv(args.data, "Data")
     if args.task != "forecasting":
         if args.target is None:
             raise ConfigError(f"--task {args.task} needs --target, the column to predict.")
@@ -81,19 +123,14 @@ def _fit(args: argparse.Namespace) -> None:
         model.fit(df, target=args.target)
         print(model.guardrails()[["guardrail", "status", "message"]].to_string(index=False))
         print(model.leaderboard().head(args.top).to_string(index=False))
-        print(f"Saved to {model.save(args.model)}")
+        print(f"Saved to {model.save(args.model, overwrite=args.overwrite)}")
         return
     if args.horizon is None:
         raise ConfigError("Forecasting needs --horizon, the number of steps to forecast.")
-    columns = ColumnSpec(id_cols=tuple(args.id_cols), time_col=args.time_col, target_col=args.target_col)
-    if not np.issubdtype(df[args.time_col].dtype, np.number):
-        df[args.time_col] = pd.to_datetime(df[args.time_col])
-    model = AutoML(task="forecasting", horizon=args.horizon, time_budget=args.budget, columns=columns,
-                   season_length=args.season_length, holidays=args.holidays, metric=args.metric,
-                   n_jobs=args.n_jobs)
+    model = _forecast_model(args)
     model.fit(df)
     print(model.leaderboard().head(args.top).to_string(index=False))
-    print(f"Saved to {model.save(args.model)}")
+    print(f"Saved to {model.save(args.model, overwrite=args.overwrite)}")
 
 
 def _predict(args: argparse.Namespace) -> None:
@@ -101,7 +138,7 @@ def _predict(args: argparse.Namespace) -> None:
     if model.task != "forecasting":
         if args.future is None:
             raise ConfigError("A classification or regression model needs --data, the CSV of rows to predict.")
-        rows = pd.read_csv(args.future)
+        rows = _read_csv(args.future, "Rows")
         out = pd.DataFrame({"prediction": model.predict(rows)})
         if model.task == "classification":
             for label, column in zip(model.classes_, model.predict_proba(rows).T, strict=True):
@@ -109,12 +146,7 @@ def _predict(args: argparse.Namespace) -> None:
         out.to_csv(args.output, index=False)
         print(f"{len(out):,} predictions written to {args.output}")
         return
-    X_future = None
-    if args.future is not None:
-        X_future = pd.read_csv(args.future)
-        time_col = (model.columns or ColumnSpec()).time_col
-        if not np.issubdtype(X_future[time_col].dtype, np.number):
-            X_future[time_col] = pd.to_datetime(X_future[time_col])
+    X_future = None if args.future is None else _read_csv(args.future, "Future")
     forecast = model.predict(X_future=X_future, level=args.level)
     assert isinstance(forecast, pd.DataFrame)  # forecasting returns a frame
     forecast.to_csv(args.output, index=False)
@@ -132,16 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="fit on a CSV (long format for forecasting) and save the model")
     fit.add_argument("data", help="CSV: id column(s), time, target and exogenous columns; or a table")
     fit.add_argument("model", help="folder to save the model in")
-    fit.add_argument("--task", choices=TASKS, default="forecasting")
-    fit.add_argument("--target", default=None, help="column to predict (classification, regression)")
-    fit.add_argument("--metric", default=None, help="primary metric (default per task)")
-    fit.add_argument("--horizon", type=int, default=None, help="steps to forecast (forecasting)")
-    fit.add_argument("--budget", type=float, default=None, help="time budget in seconds (default per task)")
-    fit.add_argument("--id-cols", nargs="+", default=["unique_id"])
-    fit.add_argument("--time-col", default="ds")
-    fit.add_argument("--target-col", default="y")
-    fit.add_argument("--season-length", type=int, default=None)
-    fit.add_argument("--holidays", default=None, help="country code for holiday features, e.g. US")
+    fit.add_argument("--overwrite", action="store_true", help="replace a model already saved in the folder")
+    checker = commands.add_parser("check", help="check a CSV and the settings without searching; list every problem")
+    checker.add_argument("data", help="CSV: id column(s), time, target and exogenous columns; or a table")
+    checker.set_defaults(run=_check)
+    for sub in (fit, checker):
+        _data_options(sub)
     fit.set_defaults(run=_fit)
     predict = commands.add_parser("predict", help="forecast or predict with a saved model and write a CSV")
     predict.add_argument("model", help="folder written by fit")
@@ -150,19 +178,32 @@ def _parser() -> argparse.ArgumentParser:
                          help="CSV of future exogenous values (forecasting) or of rows to predict (tables)")
     predict.add_argument("--level", type=float, nargs="*", default=[80, 95])
     predict.set_defaults(run=_predict)
-    for sub in (demo, fit):
+    for sub in (demo, fit, checker):
         sub.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: every core)")
         sub.add_argument("--top", type=int, default=15, help="leaderboard rows to print")
     demo.add_argument("--seed", type=int, default=0)
     return parser
 
 
+def _data_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--task", choices=TASKS, default="forecasting")
+    sub.add_argument("--target", default=None, help="column to predict (classification, regression)")
+    sub.add_argument("--metric", default=None, help="primary metric (default per task)")
+    sub.add_argument("--horizon", type=int, default=None, help="steps to forecast (forecasting)")
+    sub.add_argument("--budget", type=float, default=None, help="time budget in seconds (default per task)")
+    sub.add_argument("--id-cols", nargs="+", default=["unique_id"], help="id column(s) (default unique_id)")
+    sub.add_argument("--time-col", default="ds", help="time column (default ds)")
+    sub.add_argument("--target-col", default="y", help="target column of a forecasting CSV (default y)")
+    sub.add_argument("--season-length", type=int, default=None, help="season in steps (default from the frequency)")
+    sub.add_argument("--holidays", default=None, help="country code for holiday features, e.g. US")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tsautoml`` command."""
     args = _parser().parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args)
     except TsAutoMLError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    return 0
+    return status or 0

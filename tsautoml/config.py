@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from tsautoml.exceptions import ConfigError
+from tsautoml.setting_types import is_real, positive_seconds, whole_number
 
 __all__ = ["Budget", "CVConfig", "ScaleOut", "TabularCV"]
 
@@ -45,12 +46,12 @@ class Budget:
     def __post_init__(self) -> None:
         if self.time_s is None and self.max_trials is None:
             raise ConfigError("Budget needs time_s, max_trials, or both.")
-        if self.time_s is not None and not (math.isfinite(self.time_s) and self.time_s > 0):
-            raise ConfigError(f"time_budget must be a positive number of seconds, got {self.time_s}.")
-        for name in ("max_trials", "patience"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ConfigError(f"{name} must be >= 1, got {value}.")
+        problems = [positive_seconds("time_budget", self.time_s) if self.time_s is not None else None]
+        problems += [whole_number(name, getattr(self, name), low=1) for name in ("max_trials", "patience")
+                     if getattr(self, name) is not None]
+        if self.exit_score is not None and not (is_real(self.exit_score) and math.isfinite(self.exit_score)):
+            problems.append(f"exit_score={self.exit_score!r} is not a finite number")
+        _raise(problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +76,8 @@ class CVConfig:
     step: int | None = None
 
     def __post_init__(self) -> None:
-        if self.n_windows < 1:
-            raise ConfigError(f"n_windows must be >= 1, got {self.n_windows}.")
-        if self.step is not None and self.step < 1:
-            raise ConfigError(f"step must be >= 1, got {self.step}.")
+        _raise([whole_number("n_windows", self.n_windows, low=1),
+                whole_number("step", self.step, low=1) if self.step is not None else None])
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +106,8 @@ class TabularCV:
     holdout: float | None = None
 
     def __post_init__(self) -> None:
-        if self.n_folds < 2:
-            raise ConfigError(f"n_folds must be >= 2, got {self.n_folds}.")
-        if self.holdout is not None and not 0.0 < self.holdout < 1.0:
+        _raise([whole_number("n_folds", self.n_folds, low=2)])
+        if self.holdout is not None and not (is_real(self.holdout) and 0.0 < self.holdout < 1.0):
             raise ConfigError(f"holdout must be a fraction in (0, 1), got {self.holdout}.")
 
 
@@ -155,3 +153,9 @@ class ScaleOut:
     def __post_init__(self) -> None:
         if self.resume and self.run_dir is None:
             raise ConfigError("resume=True continues the run in run_dir: pass run_dir too.")
+
+
+def _raise(problems: list[str | None]) -> None:
+    found = [p for p in problems if p is not None]
+    if found:
+        raise ConfigError("; ".join(found) + ".")

@@ -16,7 +16,7 @@ from tsautoml.backends.base import Backend
 from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
-from tsautoml.data.validation import series_labels, shorten
+from tsautoml.data.validation import series_labels, shorten, wall_times
 from tsautoml.engine.chunk import SearchSpec
 from tsautoml.engine.default_budget import default_budget
 from tsautoml.engine.fitted import FittedForecast, SearchReport
@@ -24,12 +24,18 @@ from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.search import ForecastSearch, SearchResult
 from tsautoml.engine.sizes import parse_memory
 from tsautoml.ensemble.blend import blend, model_wins
-from tsautoml.ensemble.conformal import ConformalIntervals, interval_buckets, interval_scale
-from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError
+from tsautoml.ensemble.conformal import (
+    ConformalIntervals,
+    interval_buckets,
+    interval_scale,
+    naive_errors,
+)
+from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLWarning
 from tsautoml.models.base import Future
 from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
 from tsautoml.search.space import ForecastContext, LearnerSpace, forecast_spaces
 from tsautoml.search.splitters import validation_splitter
+from tsautoml.setting_types import is_real
 
 __all__ = ["ForecastSettings", "Forecaster"]
 
@@ -75,6 +81,7 @@ class Forecaster:
         start = time.monotonic()
         s = self.settings
         panel = Panel.from_frame(df, s.columns, freq=s.freq, season_length=s.season_length)
+        _warn_unused_columns(panel)
         unvalidated = self._unvalidated(panel)
         layout = GroupLayout.from_panel(panel, s.group_by)
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
@@ -122,7 +129,7 @@ class Forecaster:
                 f"{excluded.size} series are too short to validate "
                 f"({shorten(series_labels(panel.ids, excluded))}); they get the "
                 f"{'choice of their group' if s.group_by else 'panel-wide choice of models'}.",
-                UserWarning,
+                TsAutoMLWarning,
                 stacklevel=4,
             )
         return excluded
@@ -157,20 +164,22 @@ class Forecaster:
         h = self.settings.horizon
         scale = interval_scale(panel.target.values, panel.indptr, panel.freq.season_length)
         groups, n_buckets = interval_buckets(layout.codes, result.error_series, result.errors, h)
-        steps = np.tile(np.arange(h), result.errors.shape[1] // h)
+        errors = result.errors.ravel()
         rows = np.repeat(result.error_series, result.errors.shape[1])
-        conformal = ConformalIntervals.fit(
-            result.errors.ravel(), scale[rows], np.tile(steps, len(result.error_series)), groups[rows], n_buckets, h,
-        )
+        steps = np.tile(np.arange(h), errors.size // h if h else 0)
+        if not np.isfinite(errors).any():  # nothing validated (e.g. every series constant): the naive model's errors
+            logger.info("No out-of-fold errors were validated: intervals from the naive model's in-sample errors.")
+            errors, rows, steps = naive_errors(panel.target.values, panel.indptr, h)
+        conformal = ConformalIntervals.fit(errors, scale[rows], steps, groups[rows], n_buckets, h)
         failures = result.report.refit_failures
         if failures:
-            warnings.warn(f"Refitting failed for {sorted(failures)}: {failures}", UserWarning, stacklevel=4)
+            warnings.warn(f"Refitting failed for {sorted(failures)}: {failures}", TsAutoMLWarning, stacklevel=4)
         report = replace(result.report, unvalidated=unvalidated, grouped=bool(self.settings.group_by), fit_time=fit_time)
         return FittedForecast(
             components=result.components, conformal=conformal, scale=scale, interval_groups=groups, ids=panel.ids,
             columns=panel.columns, freq=panel.freq, last_times=panel.times[panel.indptr[1:] - 1],
             exogenous=sorted({c for comp in result.components for c in comp.learner.exogenous_}), horizon=h,
-            report=report,
+            report=report, tz=panel.tz,
         )
 
     def _state(self) -> FittedForecast:
@@ -182,12 +191,13 @@ class Forecaster:
     def predict(
         self,
         X_future: pd.DataFrame | None = None,
-        level: Sequence[float] | None = None,
-        quantiles: Sequence[float] | None = None,
+        level: float | Sequence[float] | None = None,
+        quantiles: float | Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Forecast the horizon of every series: ``forecast`` plus ``forecast-lo/hi-<level>``."""
         fitted = self._state()
         levels = _levels(level, quantiles)
+        quantiles = None if quantiles is None else _numbers("quantiles", quantiles)
         future = self._future(fitted, X_future)
         mean, native = blend(fitted.components, len(fitted.ids), future, levels)
         bounds = fitted.conformal.levels(mean, fitted.scale, fitted.interval_groups, levels)
@@ -199,6 +209,13 @@ class Forecaster:
     def _future(self, fitted: FittedForecast, X_future: pd.DataFrame | None) -> Future:
         h, n = fitted.horizon, len(fitted.ids)
         times = fitted.freq.future_times(fitted.last_times, h).reshape(n, h)
+        if X_future is not None and not isinstance(X_future, pd.DataFrame):
+            raise DataValidationError(
+                f"X_future must be a pandas DataFrame in long format (id columns, {fitted.columns.time_col!r}, "
+                f"exogenous columns), got {type(X_future).__name__}."
+            )
+        if X_future is not None and X_future.empty and fitted.exogenous:
+            raise DataValidationError(f"X_future has no rows; it needs {fitted.exogenous} for the next {h} steps of every series.")
         if not fitted.exogenous:
             return Future(times)
         if X_future is None:
@@ -207,7 +224,7 @@ class Forecaster:
                 f"values as X_future (id columns, {fitted.columns.time_col!r}, {fitted.exogenous}) "
                 f"for the next {h} steps of every series."
             )
-        return Future(times, _future_exog(X_future, fitted.ids, fitted.columns, times, fitted.exogenous))
+        return Future(times, _future_exog(X_future, fitted, times))
 
     # -------------------------------------------------------------- reports
     @property
@@ -244,13 +261,27 @@ class Forecaster:
         return pd.concat([labels, frame.drop(columns="series")], axis=1)
 
 
+def _warn_unused_columns(panel: Panel) -> None:
+    """Extra columns that are not numbers cannot be features: say so, with examples."""
+    unused = {c: v for c, v in panel.exog.items() if not (np.issubdtype(v.dtype, np.number) or v.dtype == bool)}
+    if unused:
+        examples = {c: shorten(pd.unique(v[pd.notna(v)])[:3]) for c, v in unused.items()}
+        warnings.warn(
+            f"Columns {sorted(unused)} are not numeric and are not used as features (values such as {examples}). "
+            "Convert them with pd.to_numeric, encode them as numbers, or drop them.", TsAutoMLWarning, stacklevel=4,
+        )
+
+
 def _frame(
     fitted: FittedForecast, future: Future, mean: np.ndarray, bounds: dict, quantiles: Sequence[float] | None
 ) -> pd.DataFrame:
     """The forecast frame: ids, time, ``forecast`` and the interval or quantile columns."""
     n, h = mean.shape
     out = fitted.ids.iloc[np.repeat(np.arange(n), h)].reset_index(drop=True)
-    out[fitted.columns.time_col] = future.times.ravel()
+    times = pd.Series(future.times.ravel())
+    if fitted.tz is not None:  # back in the data's time zone; DST gaps move forward, repeated hours read as summer time
+        times = times.dt.tz_localize(fitted.tz, ambiguous=np.ones(len(times), dtype=bool), nonexistent="shift_forward")
+    out[fitted.columns.time_col] = times
     out["forecast"] = mean.ravel()
     if quantiles is not None:
         for q in quantiles:
@@ -262,19 +293,29 @@ def _frame(
     return out
 
 
-def _levels(level: Sequence[float] | None, quantiles: Sequence[float] | None) -> list[float]:
+def _levels(level: float | Sequence[float] | None, quantiles: float | Sequence[float] | None) -> list[float]:
+    """Interval levels (percent) from ``level`` or ``quantiles``; one number stands for a list of one."""
     if level is not None and quantiles is not None:
         raise ConfigError("Pass level or quantiles, not both.")
     if quantiles is not None:
-        bad = [q for q in quantiles if not 0 < q < 1]
+        qs = _numbers("quantiles", quantiles)
+        bad = [q for q in qs if not 0 < q < 1]
         if bad:
-            raise ConfigError(f"quantiles must lie strictly between 0 and 1; got {bad}.")
-        return sorted({round(abs(1 - 2 * q) * 100, 10) for q in quantiles if q != 0.5})
-    levels = [float(lv) for lv in (level or [])]
+            raise ConfigError(f"quantiles must lie strictly between 0 and 1; got {bad}. Pass e.g. quantiles=[0.1, 0.5, 0.9].")
+        return sorted({round(abs(1 - 2 * q) * 100, 10) for q in qs if q != 0.5})
+    levels = [] if level is None else _numbers("level", level)
     bad = [lv for lv in levels if not 0 < lv < 100]
     if bad:
-        raise ConfigError(f"level values are percentages strictly between 0 and 100; got {bad}.")
+        raise ConfigError(f"level values are percentages strictly between 0 and 100; got {bad}. Pass e.g. level=[80, 95].")
     return levels
+
+
+def _numbers(name: str, value: float | Sequence[float]) -> list[float]:
+    values = [value] if is_real(value) else value
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray) or not all(is_real(v) for v in values):
+        example = "[80, 95]" if name == "level" else "[0.1, 0.5, 0.9]"
+        raise ConfigError(f"{name}={value!r} is not a list of numbers. Pass e.g. {name}={example}.")
+    return [float(v) for v in values]  # type: ignore[arg-type]  # every v is a real number, checked above
 
 
 def _quantile_column(q: float, mean: np.ndarray, bounds: dict) -> np.ndarray:
@@ -289,20 +330,36 @@ def _pct(value: float) -> str:
     return f"{value:g}"
 
 
-def _future_exog(
-    X_future: pd.DataFrame, ids: pd.DataFrame, columns: ColumnSpec, times: np.ndarray, exogenous: list[str]
-) -> dict[str, np.ndarray]:
-    """Future exogenous values as ``(n_series, horizon)`` arrays; errors name what is missing."""
-    need = [*columns.id_cols, columns.time_col, *exogenous]
+def _future_exog(X_future: pd.DataFrame, fitted: FittedForecast, times: np.ndarray) -> dict[str, np.ndarray]:
+    """Future exogenous values as ``(n_series, horizon)`` arrays; errors name what is missing or wrong."""
+    ids, columns, exogenous = fitted.ids, fitted.columns, fitted.exogenous
+    keys = [*columns.id_cols, columns.time_col]
+    need = [*keys, *exogenous]
     missing_cols = [c for c in need if c not in X_future.columns]
     if missing_cols:
         raise DataValidationError(f"X_future lacks the columns {missing_cols}; it needs {need}.")
     n, h = times.shape
     grid = ids.iloc[np.repeat(np.arange(n), h)].reset_index(drop=True)
     grid[columns.time_col] = times.ravel()
-    X = X_future[need].copy()
-    X[columns.time_col] = X[columns.time_col].astype(grid[columns.time_col].dtype)
-    merged = grid.merge(X.drop_duplicates(list(need[:-len(exogenous)])), on=[*columns.id_cols, columns.time_col], how="left")
+    given = X_future.loc[:, ~X_future.columns.duplicated()][need].reset_index(drop=True)
+    X = given.copy()
+    X[columns.time_col] = _future_times(X[columns.time_col], fitted, grid[columns.time_col].dtype)
+    for col in columns.id_cols:  # ids read as another type (e.g. integers saved and read back as text)
+        if X[col].dtype != grid[col].dtype:
+            X[col], grid[col] = X[col].astype(str), grid[col].astype(str)
+    repeated = X.duplicated(keys)
+    if repeated.any():
+        raise DataValidationError(
+            f"X_future has {int(repeated.sum())} duplicate ({', '.join(keys)}) row(s), e.g. "
+            f"{shorten(_rows(given.loc[repeated.to_numpy(), keys]))}. Keep one row per series and time."
+        )
+    known = X[list(columns.id_cols)].drop_duplicates().merge(grid[list(columns.id_cols)].drop_duplicates(), how="left",
+                                                              indicator=True)
+    extra = known[known["_merge"] == "left_only"].drop(columns="_merge")
+    if len(extra):
+        warnings.warn(f"X_future holds {len(extra)} series the model was not fitted on, ignored: "
+                      f"{shorten(_rows(extra))}.", TsAutoMLWarning, stacklevel=5)
+    merged = grid.merge(X, on=keys, how="left")
     absent = merged[exogenous].isna().any(axis=1).to_numpy()
     if absent.any():
         bad = np.unique(np.repeat(np.arange(n), h)[absent])
@@ -311,5 +368,34 @@ def _future_exog(
             f"{shorten(series_labels(ids, bad))} (e.g. {columns.time_col}={merged.loc[absent, columns.time_col].iloc[0]}). "
             f"Give {exogenous} for every series and every future time step."
         )
-    return {c: merged[c].to_numpy(dtype=float).reshape(n, h) for c in exogenous}
+    out = {}
+    for c in exogenous:
+        values = pd.to_numeric(merged[c], errors="coerce")
+        if values.isna().any():
+            raise DataValidationError(
+                f"X_future column {c!r} holds values that are not numbers, such as "
+                f"{shorten(merged.loc[values.isna(), c].unique()[:5])}. Give numbers, as in the training data."
+            )
+        out[c] = values.to_numpy(dtype=float).reshape(n, h)
+    return out
 
+
+def _rows(frame: pd.DataFrame) -> list:
+    """Rows as printable values: the value itself for one column, else a tuple."""
+    rows = [tuple(str(v) for v in row) for row in frame.head(6).itertuples(index=False, name=None)]
+    return [row[0] if len(row) == 1 else row for row in rows]
+
+
+def _future_times(values: pd.Series, fitted: FittedForecast, dtype: np.dtype) -> pd.Series:
+    """X_future's times as the fitted data's (wall times in its zone, parsed dates, or integer steps)."""
+    if fitted.freq.is_integer:
+        parsed = pd.to_numeric(values, errors="coerce")
+    else:
+        parsed = wall_times(pd.to_datetime(values, errors="coerce"), fitted.tz)
+    if parsed.isna().any():
+        raise DataValidationError(
+            f"X_future column {fitted.columns.time_col!r} has values that are not "
+            f"{'integer steps' if fitted.freq.is_integer else 'dates'}, such as "
+            f"{shorten(values[parsed.isna()].unique()[:5])}. Give the same kind of times as in the training data."
+        )
+    return parsed.astype(dtype)

@@ -104,9 +104,7 @@ class TabularModel:
         """Search, ensemble and refit on the table (plus the explicit validation rows, if given)."""
         start = time.monotonic()
         s = self.settings
-        table = check_table(X, y, task=s.task, target=target, X_val=X_val, y_val=y_val)
-        folds = self._folds(table)
-        self._check_data(table, folds)
+        table, folds = self.inspect(X, y, target=target, X_val=X_val, y_val=y_val)
         task = self._task(table, folds)
         budget = s.budget
         if budget.time_s is not None:
@@ -122,6 +120,15 @@ class TabularModel:
         self.elapsed_ = time.monotonic() - start
         logger.info("Fitted %s in %.1fs.", self.chosen_, self.elapsed_)
         return self
+
+    def inspect(
+        self, X: Any, y: Any = None, *, target: str | None = None, X_val: Any = None, y_val: Any = None
+    ) -> tuple[Table, list[TableFold]]:
+        """Check the table, make the validation folds and run the data guardrails, without searching."""
+        table = check_table(X, y, task=self.settings.task, target=target, X_val=X_val, y_val=y_val)
+        folds = self._folds(table)
+        self._check_data(table, folds)
+        return table, folds
 
     def _folds(self, table: Table) -> list[TableFold]:
         s, n_rows = self.settings, len(table.X)

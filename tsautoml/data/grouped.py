@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ import pandas as pd
 from tsautoml.data import validation
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.frequency import Frequency, resolve_frequency
-from tsautoml.exceptions import ConfigError, DataValidationError
+from tsautoml.exceptions import ConfigError, DataValidationError, TsAutoMLWarning
 
 __all__ = ["FILL_POLICIES", "FillPolicy", "GroupedArray", "Panel", "concat_ranges", "offsets"]
 
@@ -115,6 +115,8 @@ class Panel:
         Exogenous columns, each an array aligned with ``times``.
     freq
         The panel's frequency and season length.
+    tz
+        The time zone of timezone-aware times (``times`` holds their wall times), else None.
     filled
         Series whose missing timestamps were filled: id column(s) and ``n_filled``.
 
@@ -138,6 +140,7 @@ class Panel:
     freq: Frequency
     exog: dict[str, np.ndarray] = field(default_factory=dict)
     filled: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tz: Any = None
 
     @property
     def n_series(self) -> int:
@@ -183,7 +186,9 @@ class Panel:
             raise ConfigError(f"fill={fill!r} is not one of {list(FILL_POLICIES)}.")
         validation.check_columns(df, columns)
         codes, ids = _factorize_ids(df, columns)
-        times = validation.coerce_times(df[columns.time_col].reset_index(drop=True), codes, ids, columns.time_col)
+        raw_times = df[columns.time_col].reset_index(drop=True)
+        tz = validation.time_zone(raw_times)
+        times = validation.coerce_times(raw_times, codes, ids, columns.time_col)
         target = validation.check_target(df[columns.target_col].reset_index(drop=True), codes, ids, columns.target_col)
         sort = np.lexsort((times, codes))
         order: np.ndarray | slice = slice(None) if (np.diff(sort) == 1).all() else sort  # sorted: no copies
@@ -193,8 +198,9 @@ class Panel:
         frequency = resolve_frequency(times, indptr, freq, season_length)
         positions, on_grid = frequency.positions(times, indptr)
         validation.check_grid(on_grid, codes, times, ids, frequency.alias or f"step {frequency.step}")
+        validation.check_one_frequency(positions, indptr, ids, frequency.alias or f"step {frequency.step}")
         exog = {c: df[c].to_numpy()[order] for c in df.columns if c not in columns.reserved}
-        panel = cls(GroupedArray(target, indptr), times, ids, columns, frequency, exog)
+        panel = cls(GroupedArray(target, indptr), times, ids, columns, frequency, exog, tz=tz)
         panel = panel._fill_gaps(positions, fill)
         validation.check_series_lengths(panel.target.values, panel.indptr, ids, min_length)
         return panel
@@ -251,7 +257,7 @@ class Panel:
             "See Panel.filled."
         )
         logger.info(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warnings.warn(message, TsAutoMLWarning, stacklevel=3)
         return replace(self, target=GroupedArray(target, new_indptr), times=times, exog=exog, filled=filled)
 
     def to_frame(self, values: dict[str, np.ndarray] | None = None, times: np.ndarray | None = None,

@@ -17,9 +17,12 @@ __all__ = [
     "check_grid",
     "check_ids_present",
     "check_no_duplicates",
+    "check_one_frequency",
     "check_series_lengths",
     "check_target",
     "coerce_times",
+    "time_zone",
+    "wall_times",
     "series_labels",
     "shorten",
 ]
@@ -40,6 +43,12 @@ def check_columns(df: pd.DataFrame, columns: ColumnSpec) -> None:
         raise DataValidationError(
             f"Expected a pandas DataFrame in long format, got {type(df).__name__}. "
             f"Build one with columns {columns.key_cols + [columns.target_col]}."
+        )
+    repeated = df.columns[df.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise DataValidationError(
+            f"Column name(s) {shorten(repeated)} appear more than once in the frame. "
+            "Rename or drop the duplicates (df.loc[:, ~df.columns.duplicated()])."
         )
     missing = [c for c in [*columns.key_cols, columns.target_col] if c not in df.columns]
     if missing:
@@ -82,8 +91,25 @@ def check_target(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column
     return out
 
 
+def time_zone(values: pd.Series) -> Any:
+    """The time zone of timezone-aware times (given or parsed from strings with offsets), else None."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz
+    if values.dtype == object and values.size and isinstance(values.iloc[0], str):
+        parsed = pd.to_datetime(values.iloc[:1], errors="coerce")
+        return parsed.dt.tz if isinstance(parsed.dtype, pd.DatetimeTZDtype) else None
+    return None
+
+
+def wall_times(values: pd.Series, tz: Any) -> pd.Series:
+    """Timezone-aware times as the wall times of ``tz`` (their own zone when ``tz`` is None), naive ones as they are."""
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values
+    return (values.dt.tz_convert(tz) if tz is not None else values).dt.tz_localize(None)
+
+
 def coerce_times(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column: str) -> np.ndarray:
-    """Times as ``datetime64[ns]`` (timezone dropped, wall time kept) or as int64 steps."""
+    """Times as ``datetime64[ns]`` (timezone-aware ones as their wall time, see :func:`time_zone`) or int64 steps."""
     if values.isna().any():
         missing = values.isna().to_numpy()
         raise DataValidationError(
@@ -91,9 +117,7 @@ def coerce_times(values: pd.Series, codes: np.ndarray, ids: pd.DataFrame, column
             f"{shorten(series_labels(ids, codes[missing]))}. Drop those rows or fill their times."
         )
     if pd.api.types.is_datetime64_any_dtype(values):
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_localize(None)
-        return values.to_numpy(dtype="datetime64[ns]")
+        return wall_times(values, None).to_numpy(dtype="datetime64[ns]")
     if pd.api.types.is_bool_dtype(values):
         raise DataValidationError(f"Time column {column!r} holds booleans; expected dates or integer steps.")
     if pd.api.types.is_integer_dtype(values):
@@ -127,9 +151,7 @@ def _parse_datetimes(values: pd.Series, column: str) -> np.ndarray:
             f"Time column {column!r} has {bad.size} value(s) that are not dates, such as "
             f"{shorten(bad.unique()[:6])}. Fix them or pass integer time steps."
         )
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.to_numpy(dtype="datetime64[ns]")
+    return wall_times(parsed, None).to_numpy(dtype="datetime64[ns]")
 
 
 def check_no_duplicates(codes: np.ndarray, times: np.ndarray, ids: pd.DataFrame, column: str) -> None:
@@ -154,6 +176,38 @@ def check_grid(on_grid: np.ndarray, codes: np.ndarray, times: np.ndarray, ids: p
             f"e.g. series {shorten(series)} at {shorten([_fmt(t) for t in times[off[:6]]])}. "
             "Resample the data to one frequency or pass the right freq."
         )
+
+
+def check_one_frequency(positions: np.ndarray, indptr: np.ndarray, ids: pd.DataFrame, freq: str) -> None:
+    """No series steps regularly by several steps of ``freq`` (a coarser frequency, e.g. monthly among daily).
+
+    Irregular gaps (a sparse series with missing rows) are allowed: they are filled. A series
+    counts as coarser when it has at least 4 steps, all between k and 1.2 k + 1 steps of ``freq``, k >= 2.
+    """
+    jumps = np.diff(positions)
+    inside = np.ones(jumps.size, dtype=bool)
+    inside[indptr[1:-1] - 1] = False  # a jump from one series into the next
+    series = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))[1:][inside]
+    jumps = jumps[inside]
+    n = np.bincount(series, minlength=indptr.size - 1)
+    low = np.full(n.size, np.iinfo(np.int64).max)
+    high = np.zeros(n.size, dtype=np.int64)
+    np.minimum.at(low, series, jumps)
+    np.maximum.at(high, series, jumps)
+    coarse = np.flatnonzero((n >= 4) & (low >= 2) & (high <= 1.2 * low + 1))
+    if not coarse.size:
+        return
+    steps = shorten([int(k) for k in low[coarse]])
+    if coarse.size == n.size:
+        raise DataValidationError(
+            f"freq={freq!r} is finer than the data: every series steps by at least {int(low.min())} x {freq} "
+            f"(steps {steps}). Pass the data's own frequency as freq, or None to infer it."
+        )
+    raise DataValidationError(
+        f"{coarse.size} series are at a coarser frequency than the panel's {freq!r}: "
+        f"{shorten(series_labels(ids, coarse))} step by {steps} x {freq}. "
+        "Forecast series of different frequencies separately, or resample them to one frequency."
+    )
 
 
 def check_series_lengths(

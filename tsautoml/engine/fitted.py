@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,9 @@ class FittedForecast:
     conformal, scale, interval_groups
         Conformal intervals: quantiles of scaled errors per interval group, each series'
         scale and interval group.
-    ids, columns, freq, last_times
-        The series' id rows, the column names, the frequency and each series' last time.
+    ids, columns, freq, last_times, tz
+        The series' id rows, the column names, the frequency, each series' last (wall) time and
+        the data's time zone (None for naive times).
     exogenous
         The exogenous columns the chosen models read (their future values are needed).
     horizon
@@ -87,3 +89,4 @@ class FittedForecast:
     exogenous: list[str]
     horizon: int
     report: SearchReport
+    tz: Any = None

@@ -10,24 +10,31 @@ Layout of ``run_dir``::
 
 A job's pickle is written (atomically) before its lines, so on resume a job is either
 loaded whole or run again. A job run again (killed between its pickle and its lines, or
-lost) appends its lines again: readers keep the last line per (group, trial).
+lost) appends its lines again: readers keep the last line per (group, trial). On resume, a
+line cut off mid-write is removed and an unreadable job pickle is run again (both logged); a
+write that fails (a full disk, a removed folder) raises a :class:`StorageError` naming the folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
+import logging
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tsautoml.exceptions import ConfigError
+from tsautoml.exceptions import ConfigError, StorageError
+from tsautoml.io.files import write_atomically
 
 __all__ = ["RunLog", "data_digest", "read_jsonl"]
+
+logger = logging.getLogger(__name__)
 
 
 class RunLog:
@@ -55,7 +62,7 @@ class RunLog:
                     f"run_dir {str(self.path)!r} already holds a run; pass resume=True to continue it, "
                     "or choose an empty directory."
                 )
-            previous = json.loads(header.read_text())["fingerprint"]
+            previous = _fingerprint(header)
             changed = sorted(k for k in {*previous, *fingerprint} if previous.get(k) != fingerprint.get(k))
             if changed:
                 raise ConfigError(
@@ -63,33 +70,51 @@ class RunLog:
                     f"{ {k: previous.get(k) for k in changed} } then, { {k: fingerprint.get(k) for k in changed} } now). "
                     "Resume with the same settings and data, or choose an empty directory."
                 )
-        self.jobs.mkdir(parents=True, exist_ok=True)
-        if not header.exists():
-            _write_atomic(header, json.dumps({"fingerprint": fingerprint}, indent=1, default=str).encode())
+            for log in self.path.glob("*.jsonl"):
+                _cut_broken_tail(log)
+        with self._writing():
+            self.jobs.mkdir(parents=True, exist_ok=True)
+            if not header.exists():
+                write_atomically(header, json.dumps({"fingerprint": fingerprint}, indent=1, default=str).encode())
 
     def load(self, key: str) -> Any | None:
         """The saved result of job ``key``, or None if it did not finish."""
         path = self.jobs / f"{key}.pkl"
         if not path.exists():
             return None
-        with path.open("rb") as fh:
-            return pickle.load(fh)
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception as exc:  # cut off or damaged: the job runs again
+            logger.warning("Job %s in %s could not be read (%s: %s); running it again.", key, self.jobs,
+                           type(exc).__name__, exc)
+            path.unlink(missing_ok=True)
+            return None
 
     def save(self, key: str, result: Any, log: str, lines: list[dict[str, Any]]) -> None:
         """Store job ``key``'s ``result``, then append ``lines`` to ``<log>.jsonl``."""
-        _write_atomic(self.jobs / f"{key}.pkl", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        with self._writing():
+            write_atomically(self.jobs / f"{key}.pkl", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         self.append(log, lines)
 
     def append(self, log: str, lines: list[dict[str, Any]]) -> None:
         """Append ``lines`` to ``<log>.jsonl``."""
-        with (self.path / f"{log}.jsonl").open("a") as fh:
+        with self._writing(), (self.path / f"{log}.jsonl").open("a") as fh:
             fh.writelines(json.dumps(line, default=_plain) + "\n" for line in lines)
 
     def write_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Replace ``<name>.csv`` with ``frame``."""
-        tmp = self.path / f".{name}.csv.tmp"
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, self.path / f"{name}.csv")
+        with self._writing():
+            write_atomically(self.path / f"{name}.csv", frame.to_csv(index=False).encode())
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise StorageError(
+                f"Could not write to the run directory {str(self.path)!r}: {exc.strerror or exc}. "
+                "Free disk space or choose another run_dir; resume=True continues from what was written."
+            ) from exc
 
 
 def data_digest(*arrays: np.ndarray) -> str:
@@ -101,21 +126,36 @@ def data_digest(*arrays: np.ndarray) -> str:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Every line of a JSON-lines log written by :class:`RunLog` (a last line cut short by a kill is skipped)."""
+    """Every line of a JSON-lines log written by :class:`RunLog`; lines cut short by a kill are skipped."""
+    records = []
     with Path(path).open() as fh:
-        lines = [line for line in fh if line.strip()]
-    records = [json.loads(line) for line in lines[:-1]]
-    try:
-        records += [json.loads(line) for line in lines[-1:]]
-    except json.JSONDecodeError:
-        pass
+        for line in fh:
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
     return records
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _fingerprint(header: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(header.read_text())["fingerprint"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise StorageError(
+            f"{header} is damaged ({type(exc).__name__}), so this run cannot be resumed safely. "
+            "Choose an empty run_dir to start again."
+        ) from exc
+
+
+def _cut_broken_tail(log: Path) -> None:
+    """Drop a last line that a kill cut off mid-write, so the next append starts on a line of its own."""
+    data = log.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        logger.warning("%s ended in a line cut off mid-write; removed it (%d bytes).", log, len(data) - keep)
+        with log.open("r+b") as fh:
+            fh.truncate(keep)
 
 
 def _plain(value: Any) -> Any:

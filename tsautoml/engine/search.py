@@ -43,7 +43,7 @@ from tsautoml.engine.chunk import (
 from tsautoml.engine.fitted import SearchReport
 from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.ladder import (
-        TUNED_TRIALS,
+    TUNED_TRIALS,
     Rung,
     Tuner,
     build_ladder,
@@ -76,6 +76,7 @@ from tsautoml.engine.selection import (
     strategy_losses,
 )
 from tsautoml.ensemble.blend import Component
+from tsautoml.exceptions import TsAutoMLWarning
 from tsautoml.search.space import LearnerSpace
 from tsautoml.search.trial import Trial
 
@@ -271,7 +272,7 @@ class ForecastSearch:
         )
         logger.info("%s", plan.describe())
         for change in plan.changes:
-            warnings.warn(f"Memory plan: {change}", UserWarning, stacklevel=4)
+            warnings.warn(f"Memory plan: {change}", TsAutoMLWarning, stacklevel=4)
         return plan
 
     def _chunks(self, panel: Panel, plan: MemoryPlan) -> list[ChunkData]:
@@ -568,7 +569,7 @@ class ForecastSearch:
         if unstarted.size:
             warnings.warn(
                 f"{unstarted.size} of {self.layout.n_groups} groups were never started within the time budget; "
-                f"they get {fallback_note}. See unstarted_groups().", UserWarning, stacklevel=4,
+                f"they get {fallback_note}. See unstarted_groups().", TsAutoMLWarning, stacklevel=4,
             )
         report = SearchReport(
             leaderboard=self._leaderboard(choices, strategy_scores, strategy.name),

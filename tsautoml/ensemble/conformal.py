@@ -15,7 +15,7 @@ import numpy as np
 
 from tsautoml.metrics.point import seasonal_scale
 
-__all__ = ["ConformalIntervals", "interval_buckets", "interval_scale"]
+__all__ = ["ConformalIntervals", "interval_buckets", "interval_scale", "naive_errors"]
 
 _MIN_POINTS = 20  # below this a group borrows the pooled quantile of its step
 
@@ -36,6 +36,26 @@ def interval_scale(values: np.ndarray, indptr: np.ndarray, season_length: int) -
         out[missing] = fallback()[missing]
     out[~(out > 0)] = 1.0
     return out
+
+
+def naive_errors(values: np.ndarray, indptr: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """In-sample errors of the naive forecast ``k`` steps ahead (``y[t + k] - y[t]``): error, series, step.
+
+    The intervals' fallback when no out-of-fold error was validated (e.g. every series constant).
+
+    Examples
+    --------
+    >>> err, series, step = naive_errors(np.array([1.0, 2.0, 4.0, 5.0, 5.0]), np.array([0, 3, 5]), 2)
+    >>> err.tolist(), series.tolist(), step.tolist()
+    ([1.0, 2.0, 0.0, 3.0], [0, 0, 1, 0], [0, 0, 0, 1])
+    """
+    row_series = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+    parts = []
+    for k in range(1, horizon + 1):
+        same = row_series[k:] == row_series[:-k] if values.size > k else np.zeros(0, dtype=bool)
+        err = (values[k:] - values[:-k])[same]
+        parts.append((err, row_series[k:][same], np.full(err.size, k - 1)))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
 
 
 def _mean_abs(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:

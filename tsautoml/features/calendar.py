@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.tseries.offsets import Tick, Week
 
 from tsautoml.data.frequency import Frequency
-from tsautoml.exceptions import ConfigError
+from tsautoml.exceptions import ConfigError, TsAutoMLWarning
 from tsautoml.features._checks import check_dtype, check_times
 
 __all__ = ["DATE_PARTS", "CalendarFeatures"]
@@ -107,7 +107,7 @@ class CalendarFeatures:
     for integer time. Names are ``fourier_sin_p<p>_k<k>`` and ``fourier_cos_p<p>_k<k>``.
 
     Integer time has no date parts: :attr:`skipped_reason` says so, and the first call of
-    :meth:`names` or :meth:`transform` warns once with a ``UserWarning``.
+    :meth:`names` or :meth:`transform` warns once with a ``TsAutoMLWarning``.
 
     Examples
     --------
@@ -196,7 +196,7 @@ class CalendarFeatures:
     def _warn_if_skipped(self) -> None:
         if self.freq.is_integer and not self._warned:
             self._warned.append(True)
-            warnings.warn(_INTEGER_REASON, UserWarning, stacklevel=3)
+            warnings.warn(_INTEGER_REASON, TsAutoMLWarning, stacklevel=3)
 
 
 def _supported_parts(freq: Frequency) -> list[str]:

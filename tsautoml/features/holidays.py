@@ -32,7 +32,7 @@ from pandas.tseries.offsets import (
 )
 
 from tsautoml.data.frequency import Frequency
-from tsautoml.exceptions import ConfigError, DataValidationError
+from tsautoml.exceptions import ConfigError, DataValidationError, TsAutoMLWarning
 from tsautoml.features._checks import check_dtype, check_times
 
 __all__ = ["HolidayFeatures"]
@@ -92,7 +92,7 @@ class HolidayFeatures:
     Holidays are those :func:`holidays.country_holidays` lists by default (public ones,
     including observed days); a date listed twice counts once. Integer time has no dates:
     :meth:`names` is empty, :attr:`skipped_reason` says why, and the first call of
-    :meth:`names` or :meth:`transform` warns once with a ``UserWarning``.
+    :meth:`names` or :meth:`transform` warns once with a ``TsAutoMLWarning``.
 
     Examples
     --------
@@ -220,7 +220,7 @@ class HolidayFeatures:
     def _warn_skipped(self) -> None:
         if not self._warned:
             self._warned.append(True)
-            warnings.warn(_INTEGER_REASON, UserWarning, stacklevel=3)
+            warnings.warn(_INTEGER_REASON, TsAutoMLWarning, stacklevel=3)
 
 
 def _holiday_days(

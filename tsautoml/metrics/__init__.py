@@ -64,6 +64,7 @@ from tsautoml.metrics.base import (
     Task,
     as_loss,
     get_metric,
+    reachable,
 )
 from tsautoml.metrics.point import owa
 
@@ -88,6 +89,7 @@ __all__ = [
     "TabularMetric",
     "Task",
     "as_loss",
+    "reachable",
     "get_metric",
     "owa",
 ]

@@ -43,6 +43,7 @@ __all__ = [
     "TabularMetric",
     "Task",
     "as_loss",
+    "reachable",
     "get_metric",
 ]
 
@@ -202,6 +203,7 @@ class ForecastMetric:
     kernel: _ForecastKernel = field(repr=False, compare=False)
     pointwise: _PointwiseLoss | None = field(default=None, repr=False, compare=False)
     scale: Scale = "one"
+    best: float = 0.0  # the score of a perfect forecast
 
     def __post_init__(self) -> None:
         if self.aggregation not in AGGREGATIONS:
@@ -369,6 +371,7 @@ class TabularMetric:
     task: Literal["classification", "regression"]
     kernel: _TabularKernel = field(repr=False, compare=False)
     aggregation: Aggregation = "pooled"
+    best: float = 1.0  # the score of perfect predictions
 
     def score(
         self, y_true: ArrayLike, y_pred_or_proba: ArrayLike, *, labels: ArrayLike | None = None
@@ -440,15 +443,22 @@ def _fm(
     greater_is_better: bool = False,
     pointwise: _PointwiseLoss | None = None,
     scale: Scale = "one",
+    best: float = 0.0,
 ) -> ForecastMetric:
-    return ForecastMetric(name, greater_is_better, frozenset(needs), aggregation, kernel, pointwise, scale)
+    return ForecastMetric(name, greater_is_better, frozenset(needs), aggregation, kernel, pointwise, scale, best)
 
 
 def _tm(name: str, greater_is_better: bool, need: Need, kernel: _TabularKernel) -> TabularMetric:
     task: Literal["classification", "regression"] = (
         "regression" if need == "values" else "classification"
     )
-    return TabularMetric(name, greater_is_better, frozenset({need}), task, kernel)
+    best = 1.0 if greater_is_better else 0.0
+    return TabularMetric(name, greater_is_better, frozenset({need}), task, kernel, best=best)
+
+
+def reachable(metric: ForecastMetric | TabularMetric, score: float) -> bool:
+    """Whether ``score`` is at or short of the metric's perfect score (an ``exit_score`` a search can meet)."""
+    return score <= metric.best if metric.greater_is_better else score >= metric.best
 
 
 _FORECAST = (
@@ -462,7 +472,7 @@ _FORECAST = (
     _fm("wape", {"point"}, "pooled", point._wape_parts, False, point.absolute_loss),
     _fm("pinball", {"quantiles"}, "series_mean", probabilistic._pinball_parts),
     _fm("wql", {"quantiles"}, "pooled", probabilistic._wql_parts),
-    _fm("coverage", {"interval"}, "pooled", probabilistic._coverage_parts, True),
+    _fm("coverage", {"interval"}, "pooled", probabilistic._coverage_parts, True, best=1.0),
     _fm("msis", {"interval", "history"}, "series_mean", probabilistic._msis_parts),
 )
 _CLASSIFICATION = (
