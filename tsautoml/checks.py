@@ -83,7 +83,7 @@ def setting_problems(model: AutoML) -> list[Problem]:
         freq = model.freq
         if freq is not None and not isinstance(freq, str):
             bad(whole_number("freq", freq, low=1), "Pass a pandas alias such as 'D' or 'MS', an integer step, or None.")
-        bad(_holidays_problem(model.holidays), "Use a code such as 'US' or 'DE' (holidays.list_supported_countries()).")
+        bad(_holidays_problem(model.holidays), "")
     else:
         given = [n for n in _FORECAST_ONLY if getattr(model, n) is not None]
         scale = model.scale
@@ -181,26 +181,20 @@ def _exit_score(score: Any, metric: Any, bad: Any) -> None:
 
 
 def _models(model: AutoML, bad: Any) -> None:
-    """Unknown model names, and an allowed/blocked pair that leaves nothing."""
-    from tsautoml.models.registry import FORECAST_LEARNERS
+    """Unknown model names, and an allowed/blocked pair that leaves nothing (the registry's own check)."""
+    from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
     from tsautoml.models.tabular import tabular_learners
 
+    if any(names_problem(n, getattr(model, n)) is not None for n in ("allowed_models", "blocked_models")):
+        return
     if model.task == "forecasting":
-        known = sorted(FORECAST_LEARNERS)
+        known: dict[str, Any] = dict(FORECAST_LEARNERS)
     else:
-        known = sorted(tabular_learners("classification" if model.task == "classification" else "regression"))
-    chosen = set(known)
-    for name in ("allowed_models", "blocked_models"):
-        value = getattr(model, name)
-        if names_problem(name, value) is not None or value is None:
-            continue
-        listed = names(value) or []
-        unknown = sorted(set(listed) - set(known))
-        if unknown:
-            bad(f"{name} names unknown models {unknown}", f"Known models are {known}.")
-        chosen = chosen & set(listed) if name == "allowed_models" else chosen - set(listed)
-    if not chosen:
-        bad("allowed_models and blocked_models leave no model to try", f"Known models are {known}.")
+        known = dict(tabular_learners("classification" if model.task == "classification" else "regression"))
+    try:
+        select_learners(known, names(model.allowed_models), names(model.blocked_models))
+    except ConfigError as exc:
+        bad(str(exc), "")
 
 
 def _group_by(model: AutoML, bad: Any) -> None:
@@ -224,12 +218,14 @@ def _example(name: str) -> str:
 
 
 def _holidays_problem(country: Any) -> str | None:
+    from tsautoml.features.holidays import check_country
+
     if country is None:
         return None
-    import holidays
-
-    if not isinstance(country, str) or country not in holidays.list_supported_countries():
-        return f"holidays={country!r} is not a country code the holidays package knows"
+    try:
+        check_country(country)
+    except ConfigError as exc:
+        return str(exc)
     return None
 
 
@@ -267,11 +263,9 @@ def _panel_problems(model: AutoML, df: Any) -> list[Problem]:
 
 def _degenerate(panel: Any) -> dict[str, np.ndarray]:
     """Series that are constant or all zero (their forecast is the value), by note."""
-    values, indptr = panel.target.values, panel.indptr
-    filled = np.where(np.isnan(values), np.nanmean(values) if np.isfinite(values).any() else 0.0, values)
-    low = np.minimum.reduceat(np.where(np.isnan(values), np.inf, filled), indptr[:-1])
-    high = np.maximum.reduceat(np.where(np.isnan(values), -np.inf, filled), indptr[:-1])
-    constant = low == high
+    starts = panel.indptr[:-1]
+    low = np.fmin.reduceat(panel.target.values, starts)  # fmin/fmax skip NaN; no series is all NaN
+    constant = low == np.fmax.reduceat(panel.target.values, starts)
     return {"all zero": np.flatnonzero(constant & (low == 0)), "constant": np.flatnonzero(constant & (low != 0))}
 
 

@@ -223,17 +223,23 @@ class HolidayFeatures:
             warnings.warn(_INTEGER_REASON, TsAutoMLWarning, stacklevel=3)
 
 
+def check_country(country: object, carried: str = "") -> str:
+    """``country`` if it is a code the holidays package knows; else a ConfigError naming it."""
+    if not isinstance(country, str) or country not in _holidays.list_supported_countries():
+        raise ConfigError(
+            f"Unknown country {country!r}{carried}. Use a code that holidays.country_holidays "
+            "accepts, such as 'US' or 'DE' (see holidays.list_supported_countries())."
+        )
+    return country
+
+
 def _holiday_days(
     country: object, subdiv: object, years: list[int], n_series: int | None = None
 ) -> np.ndarray:
     """Sorted distinct holiday dates (days since 1970-01-01) of one country/subdivision."""
     carried = "" if n_series is None else f" (given for {n_series} series)"
+    country = check_country(country, carried)
     supported = _holidays.list_supported_countries()
-    if not isinstance(country, str) or country not in supported:
-        raise ConfigError(
-            f"Unknown country {country!r}{carried}. Use a code that holidays.country_holidays "
-            "accepts, such as 'US' or 'DE' (see holidays.list_supported_countries())."
-        )
     bad_subdiv = ConfigError(
         f"Unknown subdivision {subdiv!r} of country {country!r}{carried}. Use one of "
         f"{reprlib.repr(supported[country])}, or None for the whole country."
