@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 
 import tsautoml
 from tsautoml import AutoML, TabularCV
-from tsautoml.exceptions import ConfigError, DataValidationError
+from tsautoml.exceptions import ConfigError, DataValidationError, TsAutoMLWarning
 from tsautoml.testing import make_panel
 
 
@@ -196,7 +196,9 @@ def test_imbalanced_classes_raise_the_guardrail_and_tune_class_weights() -> None
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     keep = np.flatnonzero(y == 1).tolist() + np.flatnonzero(y == 0)[:30].tolist()  # 357 vs 30
     model = AutoML("classification", metric="AUC_weighted", max_trials=12, n_jobs=1, progress=False)
-    model.fit(X.iloc[keep], y.iloc[keep])
+    with pytest.warns(TsAutoMLWarning, match="class_balance: Classes are imbalanced") as caught:
+        model.fit(X.iloc[keep], y.iloc[keep])
+    assert caught[0].filename == __file__  # points at the user's call
     rails = model.guardrails().set_index("guardrail")
     assert rails.loc["class_balance", "status"] == "alerted"
     tuned = model.leaderboard()["params"].str.contains("class_weight")

@@ -246,6 +246,10 @@ class AutoML:
         """Series where a chosen model could not be fitted, what replaced it and why."""
         return self._forecaster("fallbacks").fallbacks()
 
+    def series_notes(self) -> pd.DataFrame:
+        """Series that are valid but unusual (constant, all zero, intermittent, extreme, too short), and what was done."""
+        return self._forecaster("series_notes").series_notes()
+
     def group_choices(self) -> pd.DataFrame:
         """Each group's chosen models, mean weights, validation score and any note (one row without ``group_by``)."""
         return self._forecaster("group_choices").report.group_choices

@@ -18,8 +18,9 @@ import pandas as pd
 
 from tsautoml.config import CVConfig, ScaleOut, TabularCV
 from tsautoml.data.columns import ColumnSpec
+from tsautoml.data.series_notes import WHAT_IS_DONE, note_series
 from tsautoml.data.validation import series_labels, shorten
-from tsautoml.exceptions import ConfigError, TsAutoMLError
+from tsautoml.exceptions import ConfigError, TsAutoMLError, TsAutoMLWarning
 from tsautoml.metrics import CLASSIFICATION_METRICS, FORECAST_METRICS, REGRESSION_METRICS, reachable
 from tsautoml.setting_types import is_real, names, names_problem, positive_seconds, whole_number
 
@@ -244,29 +245,17 @@ def _panel_problems(model: AutoML, df: Any) -> list[Problem]:
     out = [Problem("warning", str(w.message), "data", "") for w in caught]
     cv = model.cv if isinstance(model.cv, CVConfig) else CVConfig()
     splitter = validation_splitter(cv.n_windows, int(model.horizon or 0), cv.step)
-    excluded = splitter.excluded(panel.indptr)
-    labels = panel.ids
-    if excluded.size == panel.n_series:
-        out.append(Problem("error", "Every series is too short for one validation window", "data",
-                           f"One window of horizon {model.horizon} needs {splitter.required_length(1)} points: "
-                           "use a shorter horizon or longer series."))
-    elif excluded.size:
-        out.append(Problem("warning", f"{excluded.size} series are too short to validate",
-                           f"series {shorten(series_labels(labels, excluded))}",
-                           "They get the choice of their group; pass longer series to validate them."))
-    for note, series in _degenerate(panel).items():
-        if series.size:
-                out.append(Problem("info", f"{series.size} series are {note}", f"series {shorten(series_labels(labels, series))}",
-                               "Their forecast is their value; nothing to do."))
+    windows = splitter.windows_available(np.diff(panel.indptr))
+    if not windows.any():
+        return [*out, Problem("error", "Every series is too short for one validation window", "data",
+                              f"One window of horizon {model.horizon} needs {splitter.required_length(1)} points: "
+                              "use a shorter horizon or longer series.")]
+    notes = note_series(panel, windows, cv.n_windows)
+    for note, rows in notes.groupby("note", sort=False):
+        series = rows["series"].to_numpy()
+        out.append(Problem("warning" if note == "too short to validate" else "info", f"{series.size} series are {note}",
+                           f"series {shorten(series_labels(panel.ids, series))}", WHAT_IS_DONE[note]))
     return out
-
-
-def _degenerate(panel: Any) -> dict[str, np.ndarray]:
-    """Series that are constant or all zero (their forecast is the value), by note."""
-    starts = panel.indptr[:-1]
-    low = np.fmin.reduceat(panel.target.values, starts)  # fmin/fmax skip NaN; no series is all NaN
-    constant = low == np.fmax.reduceat(panel.target.values, starts)
-    return {"all zero": np.flatnonzero(constant & (low == 0)), "constant": np.flatnonzero(constant & (low != 0))}
 
 
 def _table_problems(model: AutoML, X: Any, y: Any) -> list[Problem]:
@@ -276,7 +265,9 @@ def _table_problems(model: AutoML, X: Any, y: Any) -> list[Problem]:
 
     inspector = TabularModel(model.tabular_settings(), LocalBackend(1))
     try:
-        inspector.inspect(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TsAutoMLWarning)  # the alerted guardrails are rows below
+            inspector.inspect(X, y)
     except TsAutoMLError as exc:
         return [Problem("error", str(exc), "data", "")]
     severity: dict[str, Severity] = {"alerted": "warning", "done": "info"}

@@ -16,6 +16,7 @@ from tsautoml.backends.base import Backend
 from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
+from tsautoml.data.series_notes import INTERMITTENT_ZEROS, note_series, zero_shares
 from tsautoml.data.validation import series_labels, shorten, wall_times
 from tsautoml.engine.chunk import SearchSpec
 from tsautoml.engine.default_budget import default_budget
@@ -82,7 +83,7 @@ class Forecaster:
         s = self.settings
         panel = Panel.from_frame(df, s.columns, freq=s.freq, season_length=s.season_length)
         _warn_unused_columns(panel)
-        unvalidated = self._unvalidated(panel)
+        windows = self._windows(panel)
         layout = GroupLayout.from_panel(panel, s.group_by)
         learners = select_learners(FORECAST_LEARNERS, s.allowed_models, s.blocked_models)
         context = {"season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
@@ -96,7 +97,7 @@ class Forecaster:
             resume=s.scale.resume, seed=s.seed, progress=s.progress,
         )
         result = search.run(panel, start=time.time() - (time.monotonic() - start))
-        self.fitted_ = self._fitted(panel, layout, result, unvalidated, time.monotonic() - start)
+        self.fitted_ = self._fitted(panel, layout, result, windows, time.monotonic() - start)
         return self
 
     def _budget(self, panel: Panel, spaces: list[LearnerSpace], spec: SearchSpec) -> Budget:
@@ -114,11 +115,12 @@ class Forecaster:
             print(chosen.note, file=sys.stderr)
         return replace(s.budget, time_s=chosen.seconds)
 
-    def _unvalidated(self, panel: Panel) -> np.ndarray:
-        """The series too short for one validation window (warned about); an error if that is all of them."""
+    def _windows(self, panel: Panel) -> np.ndarray:
+        """Each series' validation windows; the ones with none are warned about (an error if that is all of them)."""
         s = self.settings
         splitter = validation_splitter(s.cv.n_windows, s.horizon, s.cv.step)
-        excluded = splitter.excluded(panel.indptr)
+        windows = splitter.windows_available(np.diff(panel.indptr))
+        excluded = np.flatnonzero(windows == 0)
         if excluded.size == panel.n_series:
             raise DataValidationError(
                 f"Every series is shorter than the {splitter.required_length(1)} points one validation "
@@ -132,19 +134,18 @@ class Forecaster:
                 TsAutoMLWarning,
                 stacklevel=4,
             )
-        return excluded
+        return windows
 
     def _spaces(self, panel: Panel, learners: Mapping[str, type], layout: GroupLayout) -> list[LearnerSpace]:
         """The spaces of the allowed learners whose specs apply to this data."""
         y = panel.target.values
         observed = y[np.isfinite(y)]
-        zeros = np.add.reduceat(np.where(np.isfinite(y), y == 0, False), panel.indptr[:-1]) / panel.target.lengths
         ctx = ForecastContext(
             season_length=panel.freq.season_length,
             horizon=self.settings.horizon,
             has_dates=not panel.freq.is_integer,
             nonnegative=bool((observed >= 0).all()),
-            intermittent=bool((zeros >= 0.3).mean() >= 0.1),
+            intermittent=bool((zero_shares(panel) >= INTERMITTENT_ZEROS).mean() >= 0.1),
             has_exogenous=bool(panel.exog),
         )
         spaces = [sp for sp in forecast_spaces(ctx) if sp.learner in learners]
@@ -158,7 +159,7 @@ class Forecaster:
         return spaces
 
     def _fitted(
-        self, panel: Panel, layout: GroupLayout, result: SearchResult, unvalidated: np.ndarray, fit_time: float
+        self, panel: Panel, layout: GroupLayout, result: SearchResult, windows: np.ndarray, fit_time: float
     ) -> FittedForecast:
         """The one fitted-forecast object: components, conformal intervals, the schema and the reports."""
         h = self.settings.horizon
@@ -174,7 +175,10 @@ class Forecaster:
         failures = result.report.refit_failures
         if failures:
             warnings.warn(f"Refitting failed for {sorted(failures)}: {failures}", TsAutoMLWarning, stacklevel=4)
-        report = replace(result.report, unvalidated=unvalidated, grouped=bool(self.settings.group_by), fit_time=fit_time)
+        grouped = bool(self.settings.group_by)
+        notes = note_series(panel, windows, self.settings.cv.n_windows, served_by="its group" if grouped else "the panel")
+        report = replace(result.report, unvalidated=np.flatnonzero(windows == 0), grouped=grouped, fit_time=fit_time,
+                         series_notes=notes)
         return FittedForecast(
             components=result.components, conformal=conformal, scale=scale, interval_groups=groups, ids=panel.ids,
             columns=panel.columns, freq=panel.freq, last_times=panel.times[panel.indptr[1:] - 1],
@@ -248,6 +252,13 @@ class Forecaster:
         frame = wins.rename_axis("model").reset_index(name="series_won")
         frame["fallback_series"] = frame["model"].map(fallback).fillna(0).astype(int)
         return frame
+
+    def series_notes(self) -> pd.DataFrame:
+        """Series that are valid but unusual (constant, all zero, intermittent, extreme, too short), and what was done."""
+        fitted = self._state()
+        notes = fitted.report.series_notes
+        labels = fitted.ids.iloc[notes["series"].to_numpy()].reset_index(drop=True)
+        return pd.concat([labels, notes.drop(columns="series")], axis=1)
 
     def fallbacks(self) -> pd.DataFrame:
         """Series on which a chosen model could not be fitted, what replaced it, and why."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, cast
@@ -27,7 +28,7 @@ from tsautoml.data.table import Table, as_frame, check_table
 from tsautoml.ensemble.pool import candidate_pool
 from tsautoml.ensemble.stacking import StackedEnsemble, make_meta, meta_features
 from tsautoml.ensemble.voting import WeightedEnsemble, caruana_weights, cross_fitted, selection_loss
-from tsautoml.exceptions import TsAutoMLError
+from tsautoml.exceptions import TsAutoMLError, TsAutoMLWarning
 from tsautoml.features.tabular import (
     ColumnKind,
     Flavor,
@@ -47,6 +48,7 @@ from tsautoml.models.tabular import (
     fit_within,
     tabular_learners,
 )
+from tsautoml.search.budget import ABANDON_AFTER
 from tsautoml.search.loop import run_search
 from tsautoml.search.space import TabularContext, tabular_spaces
 from tsautoml.search.splitters import TableFold, table_folds
@@ -115,7 +117,7 @@ class TabularModel:
         self.board_ = self.search_.leaderboard
         deadline = None if s.budget.time_s is None else start + s.budget.time_s
         choice = self._select(task, deadline)
-        self.pipeline_ = self._refit(table, task, choice)
+        self.pipeline_ = self._refit(table, task, choice, None if deadline is None else time.time() + deadline - time.monotonic())
         self.columns_ = list(table.X.columns)
         self.elapsed_ = time.monotonic() - start
         logger.info("Fitted %s in %.1fs.", self.chosen_, self.elapsed_)
@@ -153,8 +155,10 @@ class TabularModel:
                 "missing_target", "done", f"{table.dropped_rows} rows without a target value were left out."
             ))
         for rail in rails:
-            log = logger.warning if rail.status == "alerted" else logger.info
-            log("Guardrail %s (%s): %s", rail.name, rail.status, rail.message)
+            if rail.status == "alerted":  # accepted, but the user should act on it
+                warnings.warn(f"Guardrail {rail.name}: {rail.message}", TsAutoMLWarning, stacklevel=5)
+            else:
+                logger.info("Guardrail %s (%s): %s", rail.name, rail.status, rail.message)
         self.guardrails_ = rails
         self.profiles_ = profiles
 
@@ -249,28 +253,41 @@ class TabularModel:
         return _Choice(_score(task, trial, oof), pool, np.ones(len(pool)), fitted)
 
     # ----------------------------------------------------------------- refit
-    def _refit(self, table: Table, task: TabularTask, choice: _Choice) -> Pipeline:
-        """The winner refitted on every row; a single model whose refit fails gives way to the next best."""
-        singles = [r for r in self.board_.ok() if r.trial.learner in task.learners and r is not choice.result]
-        candidates = [choice] + [_Choice(r, [r], np.ones(1)) for r in singles]
+    def _refit(self, table: Table, task: TabularTask, choice: _Choice, end: float | None) -> Pipeline:
+        """The winner refitted on every row; a single model whose refit fails gives way to the next best.
+
+        The winner's refit is abandoned past ``end`` (``time.time()``); the models after it are
+        refitted without a deadline, the quickest first once time has run out.
+        """
+        singles = [_Choice(r, [r], np.ones(1)) for r in self.board_.ok()
+                   if r.trial.learner in task.learners and r is not choice.result]
         errors = []
-        for candidate in candidates[: _FALLBACK_REFITS + 1]:
+        try:
+            return self._refit_choice(table, task, choice, None if end is None else end + ABANDON_AFTER)
+        except _RefitFailed as exc:
+            errors.append(f"{choice.result.trial.key}: {exc}")
+            if exc.timed_out:
+                singles.sort(key=lambda c: self._refit_seconds(task, c))
+            logger.warning("Refitting %s failed (%s); trying %s.", choice.result.trial.key, exc,
+                           "the quickest" if exc.timed_out else "the next best")
+        for candidate in singles[:_FALLBACK_REFITS]:
             try:
-                return self._refit_choice(table, task, candidate)
+                return self._refit_choice(table, task, candidate, None)
             except _RefitFailed as exc:
                 errors.append(f"{candidate.result.trial.key}: {exc}")
-                logger.warning("Refitting %s failed (%s); trying the next best.", candidate.result.trial.key, exc)
+                logger.warning("Refitting %s failed (%s); trying the next one.", candidate.result.trial.key, exc)
         raise TsAutoMLError("Refitting the best models on all rows failed: " + "; ".join(errors))
 
-    def _refit_choice(self, table: Table, task: TabularTask, choice: _Choice) -> Pipeline:
+    def _refit_choice(self, table: Table, task: TabularTask, choice: _Choice, end: float | None) -> Pipeline:
         keep = [(r, w) for r, w in zip(choice.members, choice.weights, strict=True) if w > 0 or choice.meta is not None]
         flavors = sorted({task.flavor(r.trial.learner) for r, _ in keep})
         featurizer, Z, ranges = self._full_featurizer(flavors, table)
         jobs = [(r.trial, task.learners[r.trial.learner], ranges[task.flavor(r.trial.learner)]) for r, _ in keep]
-        outcomes = self.backend.map(functools.partial(_fit_member, Z=Z, y=table.y, seed=task.seed), jobs)
+        outcomes = self.backend.map(functools.partial(_fit_member, Z=Z, y=table.y, seed=task.seed), jobs, end)
+        lost = [o for o in outcomes if isinstance(o, Failure)]
         failed = [f"{job[0].key}: {o.error}" for job, o in zip(jobs, outcomes, strict=True) if isinstance(o, Failure)]
         if failed and (choice.meta is not None or len(failed) == len(jobs)):
-            raise _RefitFailed("; ".join(failed))
+            raise _RefitFailed("; ".join(failed), timed_out=any(o.timed_out for o in lost))
         fitted = [o for o in outcomes if not isinstance(o, Failure)]
         weights = np.array([w for (_, w), o in zip(keep, outcomes, strict=True) if not isinstance(o, Failure)])
         self.refit_failures_ = failed
@@ -298,14 +315,21 @@ class TabularModel:
 
     # -------------------------------------------------------------- predict
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels or values for the rows of ``X``."""
-        return self.pipeline_.predict(self._frame(X))
+        """Class labels or values for the rows of ``X`` (an empty array for no rows)."""
+        frame = self._frame(X)
+        if frame.empty:
+            classes = self.classes_ if self.settings.task == "classification" else np.empty(0)
+            return np.empty(0, dtype=classes.dtype)
+        return self.pipeline_.predict(frame)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, one column per class in ``classes_`` order."""
         if self.settings.task != "classification":
             raise TsAutoMLError("predict_proba is only available for task='classification'.")
-        return self.pipeline_.predict_proba(self._frame(X))
+        frame = self._frame(X)
+        if frame.empty:
+            return np.empty((0, len(self.classes_)))
+        return self.pipeline_.predict_proba(frame)
 
     @property
     def classes_(self) -> np.ndarray:
@@ -336,7 +360,11 @@ class TabularModel:
 
 
 class _RefitFailed(TsAutoMLError):
-    """A chosen model could not be refitted on all rows."""
+    """A chosen model could not be refitted on all rows (``timed_out``: it was abandoned at the deadline)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 def _featurize_fold(

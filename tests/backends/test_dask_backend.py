@@ -113,3 +113,13 @@ def test_missing_extra_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) ->
 def test_importing_tsautoml_does_not_import_dask() -> None:
     code = "import tsautoml, sys; assert 'distributed' not in sys.modules and 'dask' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_item_stuck_past_the_deadline_is_reported_timed_out(dask: DaskBackend) -> None:
+    import time
+
+    assert dask.map(jobs.nap, [0.0, 0.0]) == [0.0, 0.0]  # the workers have imported the job module
+    start = time.time()
+    [out] = dask.map(jobs.nap, [8.0], deadline=start + 2)  # the task finishes unseen on its worker
+    assert time.time() - start < 5
+    assert isinstance(out, Failure) and out.timed_out

@@ -66,3 +66,23 @@ def test_make_backend_builds_local_backends_and_names_the_choices() -> None:
     assert make_backend("local", 1).n_workers == 1
     with pytest.raises(ConfigError, match=r"'spark'.*'joblib', 'local', 'dask'"):
         make_backend("spark", 1)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_item_stuck_past_the_deadline_is_abandoned(n_jobs: int) -> None:
+    import time
+
+    start = time.time()
+    out = LocalBackend(n_jobs).map(jobs.nap, [0.05, 60.0, 0.05], deadline=start + 3)
+    assert time.time() - start < 6
+    assert out[0] == 0.05
+    assert isinstance(out[1], Failure) and out[1].timed_out and out[1].status == "timeout"
+    if n_jobs == 1:  # one after the other here: the item after the stuck one never started
+        assert isinstance(out[2], Failure) and out[2].timed_out
+    else:
+        assert out[2] == 0.05
+    assert LocalBackend(n_jobs).map(jobs.square_or_raise, [2, 4]) == [4, 16]  # the next call has workers again
+
+
+def test_without_a_deadline_nothing_is_abandoned() -> None:
+    assert LocalBackend(2).map(jobs.nap, [0.2, 0.2], deadline=None) == [0.2, 0.2]

@@ -447,6 +447,15 @@ def _degenerate(kind):
     raise AssertionError(kind)
 
 
+NOTED = {  # what series_notes() must say about each case
+    "constant_among_normal": {("const", "constant")},
+    "all_constant": {("c0", "constant"), ("c1", "constant"), ("c2", "constant")},
+    "all_zero": {("zero", "all zero")},
+    "short_vs_cv_windows": {("short", "fewer validation windows")},
+    "huge_magnitude": {("huge", "extreme magnitude")},
+    "tiny_magnitude": {("tiny", "extreme magnitude")},
+    "intermittent": {("inter", "intermittent")},
+}
 DEGENERATE = ["constant_among_normal", "all_constant", "all_zero", "short_vs_cv_windows",
               "huge_magnitude", "tiny_magnitude", "intermittent"]
 
@@ -462,6 +471,8 @@ def test_degenerate_data_is_forecast(kind, group_by):
     for uid, value in constants.items():
         got = fc.loc[fc["unique_id"] == uid, "forecast"].to_numpy()
         np.testing.assert_allclose(got, value, rtol=1e-6, atol=1e-9, err_msg=f"constant series {uid}")
+    noted = {(row.unique_id, row.note) for row in model.series_notes().itertuples()}
+    assert NOTED[kind] <= noted, f"{kind}: series_notes() has {sorted(noted)}"
     if kind == "huge_magnitude":
         got = fc.loc[fc["unique_id"] == "huge", "forecast"].abs()
         assert ((got > 1e14) & (got < 1e16)).all()
@@ -531,17 +542,9 @@ BAD_TABLES = [
 ]
 
 
-_TABLE_GAPS = {  # issue 15, still open: strict, so each turns into a failure the day it is fixed
-    "continuous_target_classification": "a float target for classification is found only after every trial failed",
-    "list_cells": "lists in cells reach profile_columns as a raw TypeError",
-    "dict_cells": "dicts in cells reach profile_columns as a raw TypeError",
-}
 
 
-@pytest.mark.parametrize(("make", "patterns"), [
-    pytest.param(*c[1:], id=c[0], marks=[pytest.mark.xfail(strict=True, reason=_TABLE_GAPS[c[0]])] if c[0] in _TABLE_GAPS else [])
-    for c in BAD_TABLES
-])
+@pytest.mark.parametrize(("make", "patterns"), [pytest.param(*c[1:], id=c[0]) for c in BAD_TABLES])
 def test_bad_table_data(make, patterns):
     X, y = make(*_table())
     model = AutoML("classification", **TABLE_FAST)
@@ -560,7 +563,6 @@ def test_regression_string_target():
     _raises(DataValidationError, [r"\by\b|target"], lambda: AutoML("regression", **{**TABLE_FAST, "allowed_models": None}).fit(X, y))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the rows_per_class guardrail is not raised as a TsAutoMLWarning")
 def test_rare_class_with_five_folds():
     X, y = _table()
     y = y.copy()
@@ -577,15 +579,11 @@ def test_rare_class_with_five_folds():
     assert len(model.predict(X)) == len(X)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: predict on zero rows reaches SimpleImputer as a raw ValueError")
 def test_table_predict_zero_rows(table_fitted):
     X, _ = _table()
-    try:
-        out = table_fitted.predict(X.iloc[:0])
-    except TsAutoMLError as exc:
-        assert re.search("empty|no rows|0 rows", str(exc), re.I), str(exc)
-        return
-    assert len(out) == 0
+    labels = table_fitted.predict(X.iloc[:0])
+    assert labels.shape == (0,) and labels.dtype == table_fitted.predict(X.iloc[:3]).dtype
+    assert table_fitted.predict_proba(X.iloc[:0]).shape == (0, 2)
 
 
 def test_table_predict_missing_columns(table_fitted):

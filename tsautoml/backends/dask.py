@@ -9,12 +9,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tsautoml.backends._dask_state import Setbacks, Shipments
-from tsautoml.backends.base import BackendBase, Failure, call_captured, describe
+from tsautoml.backends.base import ABANDONED, BackendBase, Failure, call_captured, describe
 from tsautoml.backends.local import resolve_n_jobs
 from tsautoml.exceptions import ConfigError
 
@@ -119,20 +120,33 @@ class DaskBackend(BackendBase):
         return self._shipments.ship(obj)
 
     def imap_unordered(
-        self, fn: Callable[[Any], T], items: Sequence[Any]
+        self, fn: Callable[[Any], T], items: Sequence[Any], deadline: float | None = None
     ) -> Iterator[tuple[int, T | Failure]]:
-        """``(index, fn(items[index]) or Failure)`` for each item, as it finishes."""
+        """``(index, fn(items[index]) or Failure)`` for each item, as it finishes.
+
+        Past ``deadline`` the unfinished futures are cancelled and reported timed out; a
+        task already running on a worker thread cannot be stopped and finishes unseen.
+        """
         if len(items) == 0:
             return
-        from distributed import as_completed
+        from distributed import TimeoutError, as_completed
 
         fn_handle = self.put(fn)
         pending, unsent = self._send(fn_handle, items)
-        running = as_completed([future for _, future in pending.values()], with_results=False)
+        timeout = None if deadline is None else max(deadline - time.time(), 0.0)
+        running = as_completed([future for _, future in pending.values()], with_results=False, timeout=timeout)
         setbacks = Setbacks()
         try:
             yield from unsent.items()
-            for future in running:
+            while True:
+                try:
+                    future = next(running)
+                except StopIteration:
+                    break
+                except TimeoutError:
+                    for index, _ in sorted(pending.values(), key=lambda entry: entry[0]):
+                        yield index, ABANDONED
+                    break
                 index, _ = pending.pop(future.key)
                 try:
                     result = future.result()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from joblib import Parallel, delayed
+from joblib.externals.loky import reusable_executor
 
-from tsautoml.backends.base import BackendBase, Failure, call_captured, describe
+from tsautoml.backends.base import BackendBase, Failure, call_captured, describe, until_deadline
 from tsautoml.exceptions import ConfigError
 
 __all__ = ["LocalBackend", "resolve_n_jobs"]
@@ -40,7 +42,9 @@ class LocalBackend(BackendBase):
     process pool is reused between calls. If a worker dies, the items it may have been
     running are retried one at a time, so that a second loss is pinned on the one item
     that caused it (and a memory-hungry item gets the machine to itself); the other
-    items go on in parallel. Items are never re-run once they finished.
+    items go on in parallel. Items are never re-run once they finished. Past a call's
+    deadline, the worker processes still running items are killed (the pool restarts on
+    the next call); in this process, the item is left running in a daemon thread.
 
     Examples
     --------
@@ -64,23 +68,50 @@ class LocalBackend(BackendBase):
         """Nothing to release: joblib keeps its reusable pool for the next backend."""
 
     def imap_unordered(
-        self, fn: Callable[[Any], T], items: Sequence[Any]
+        self, fn: Callable[[Any], T], items: Sequence[Any], deadline: float | None = None
     ) -> Iterator[tuple[int, T | Failure]]:
         """``(index, fn(items[index]) or Failure)`` for each item, as it finishes."""
-        if self.n_workers == 1 or len(items) <= 1:
-            for index, item in enumerate(items):
-                yield index, call_captured(fn, item)
+        in_process = self.n_workers == 1 or len(items) <= 1
+        abandoned = threading.Event()
+        pairs = _in_process(fn, items) if in_process else _in_pool(fn, items, min(self.n_workers, len(items)), abandoned)
+        if deadline is None:
+            yield from pairs
             return
-        n_jobs = min(self.n_workers, len(items))
-        waiting = list(range(len(items)))
-        while waiting:
-            suspects, waiting = yield from _parallel_round(fn, items, waiting, n_jobs)
-            for index in suspects:
-                yield index, _run_alone(fn, items[index], n_jobs)
+
+        def abandon() -> None:
+            abandoned.set()
+            if not in_process:
+                _kill_workers()
+
+        yield from until_deadline(pairs, len(items), deadline, abandon)
+
+
+def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    for index, item in enumerate(items):
+        yield index, call_captured(fn, item)
+
+
+def _in_pool(
+    fn: Callable[[Any], Any], items: Sequence[Any], n_jobs: int, abandoned: threading.Event
+) -> Generator[tuple[int, Any], None, None]:
+    waiting = list(range(len(items)))
+    while waiting:
+        suspects, waiting = yield from _parallel_round(fn, items, waiting, n_jobs, abandoned)
+        if abandoned.is_set():  # the pool broke because its workers were killed at the deadline
+            return
+        for index in suspects:
+            yield index, _run_alone(fn, items[index], n_jobs)
+
+
+def _kill_workers() -> None:
+    """Kill loky's reusable worker processes (joblib starts new ones for the next call)."""
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=False, kill_workers=True)
 
 
 def _parallel_round(
-    fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int], n_jobs: int
+    fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int], n_jobs: int, abandoned: threading.Event
 ) -> Generator[tuple[int, Any], None, tuple[list[int], list[int]]]:
     """Yield ``indices``' pairs as they finish; if a worker dies, stop.
 
@@ -111,11 +142,12 @@ def _parallel_round(
         stream.close()
     taken = set(started)
     suspects = [index for index in started if index not in done]
-    logger.warning(
-        "The worker pool broke (%s); %d items that may have been running are retried alone.",
-        describe(error),
-        len(suspects),
-    )
+    if not abandoned.is_set():
+        logger.warning(
+            "The worker pool broke (%s); %d items that may have been running are retried alone.",
+            describe(error),
+            len(suspects),
+        )
     return suspects, [index for index in indices if index not in taken]
 
 

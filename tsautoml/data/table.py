@@ -43,7 +43,27 @@ def as_frame(X: Any, name: str = "X") -> pd.DataFrame:
     duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
     if duplicated:
         raise DataValidationError(f"{name} has duplicated column names {reprlib.repr(duplicated)}; rename them.")
+    _check_cells(frame, name)
     return frame
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray)
+_PLAIN = {"string", "bytes", "empty", "boolean", "integer", "floating", "decimal", "datetime", "date", "categorical"}
+
+
+def _check_cells(frame: pd.DataFrame, name: str) -> None:
+    """Refuse cells that hold containers (lists, dicts, arrays): no featurizer can read them."""
+    for column in frame.select_dtypes(include="object").columns:
+        if pd.api.types.infer_dtype(frame[column], skipna=True) in _PLAIN:
+            continue  # the common case, decided in C without looking at each cell in Python
+        held = frame[column].map(lambda value: isinstance(value, _CONTAINERS))
+        if held.any():
+            first = frame[column][held].iloc[0]
+            raise DataValidationError(
+                f"Column {column!r} of {name} holds {type(first).__name__} values in {int(held.sum())} rows "
+                f"(e.g. {reprlib.repr(first)}); each cell must be one number, string, date or category. "
+                "Expand the values into columns of their own, or drop the column."
+            )
 
 
 def _split_target(X: Any, y: Any, target: str | None, name: str) -> tuple[pd.DataFrame, Any]:
@@ -90,6 +110,14 @@ def _checked_target(y: np.ndarray, task: Literal["classification", "regression"]
     except TypeError as exc:  # e.g. strings next to numbers: no order between the classes
         kinds = sorted({type(v).__name__ for v in y})
         raise DataValidationError(f"{name} mixes label types {kinds}; use one type for every class label.") from exc
+    if y.dtype.kind == "f":  # as scikit-learn: floats with a fractional part are a continuous target
+        fractional = y[np.isfinite(y) & (y != np.round(y))]
+        if fractional.size:
+            raise DataValidationError(
+                f"Classification needs class labels, but {name} holds {np.unique(y).size} distinct float values, "
+                f"{fractional.size} of them not whole numbers (e.g. {reprlib.repr(fractional[:3].tolist())}): "
+                "it looks continuous. Use task='regression', or bin the target into classes."
+            )
     return y
 
 

@@ -16,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from tsautoml.backends.base import Failure, call_before
 from tsautoml.data.grouped import Panel, concat_ranges, offsets
 from tsautoml.metrics import get_metric
 from tsautoml.metrics.base import ForecastMetric
 from tsautoml.models.base import BaseLearner
 from tsautoml.models.registry import build_learner
+from tsautoml.search.budget import ABANDON_AFTER
 from tsautoml.search.splitters import Fold, RollingOriginSplitter, validation_splitter
 from tsautoml.search.tasks import ForecastTask
 from tsautoml.search.trial import Trial
@@ -158,12 +160,20 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
             continue
         matrix = np.full((chunk.search.size, spec.width), np.nan)
         start = time.monotonic()
-        if spec.is_global(trial.learner):
-            parts = [_evaluate(chunk, spec, trial, rows[chunk.search_group[rows] == g], matrix, _left(job.deadline)) for g in groups]
-            status, error, fit_time = [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts)
-        else:
+
+        def evaluate(trial: Trial = trial, matrix: np.ndarray = matrix, time_left: float | None = time_left) -> tuple:
+            if spec.is_global(trial.learner):
+                parts = [_evaluate(chunk, spec, trial, rows[chunk.search_group[rows] == g], matrix, _left(job.deadline))
+                         for g in groups]
+                return [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts)
             state, message, fit_time = _evaluate(chunk, spec, trial, rows[first::every], matrix, time_left)
-            status, error = [state] * groups.size, [message] * groups.size
+            return [state] * groups.size, [message] * groups.size, fit_time
+
+        outcome = call_before(evaluate, None if job.deadline is None else job.deadline + ABANDON_AFTER)
+        if isinstance(outcome, Failure):  # stuck past the deadline: left behind, with the forecasts it writes
+            scores.append(uniform_scores(trial, groups, spec, outcome.status, outcome.error, time.monotonic() - start))
+            continue
+        status, error, fit_time = outcome
         scores.append(_scored(chunk, spec, folds, trial, groups, status, error, matrix, time.monotonic() - start, fit_time))
         oof[trial.number] = matrix
     return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)

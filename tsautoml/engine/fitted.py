@@ -39,6 +39,8 @@ class SearchReport:
         Positions of the series too short for one validation window.
     grouped
         Whether the search ran per ``group_by`` group.
+    series_notes
+        The valid but unusual series (:func:`~tsautoml.data.series_notes.note_series`).
     fit_time
         Seconds of the whole ``fit``.
     """
@@ -53,6 +55,7 @@ class SearchReport:
     refit_failures: dict[str, str] = field(default_factory=dict)
     unvalidated: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     grouped: bool = False
+    series_notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["series", "note", "detail"]))
     fit_time: float = 0.0
 
 

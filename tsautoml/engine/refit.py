@@ -10,6 +10,7 @@ error names the groups.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,10 +18,12 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from tsautoml.backends.base import Failure, call_before
 from tsautoml.engine.chunk import ChunkData, SearchSpec
 from tsautoml.ensemble.blend import Component
 from tsautoml.exceptions import DataValidationError
 from tsautoml.models.base import BaseLearner
+from tsautoml.search.budget import ABANDON_AFTER
 from tsautoml.search.trial import Trial
 
 __all__ = ["ChunkModel", "FittedMembers", "GroupChoice", "RefitJob", "assemble_chunk", "refit_members"]
@@ -78,10 +81,16 @@ def refit_members(job: RefitJob) -> FittedMembers:
     for m, trial in enumerate(job.members):  # cheapest first: trials are numbered up the ladder
         users = np.flatnonzero(job.weights[:, m] > 0)
         for key, series in _units(chunk, job.spec, trial, users) if users.size else []:
+            fit = functools.partial(_fit, chunk, _spec_for(job, key), trial, series, job.deadline)
             try:
-                out.fitted.append((trial, series, _fit(chunk, _spec_for(job, key), trial, series, job.deadline)))
+                fitted = call_before(fit, None if job.deadline is None else job.deadline + ABANDON_AFTER)
             except Exception as exc:  # a member that cannot be refitted gives way
                 out.failed.append((trial, series, f"{type(exc).__name__}: {exc}"[:300]))
+                continue
+            if isinstance(fitted, Failure):  # stuck past the deadline: left behind
+                out.failed.append((trial, series, fitted.error))
+            else:
+                out.fitted.append((trial, series, fitted))
     return out
 
 

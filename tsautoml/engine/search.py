@@ -77,6 +77,8 @@ from tsautoml.engine.selection import (
 )
 from tsautoml.ensemble.blend import Component
 from tsautoml.exceptions import TsAutoMLWarning
+from tsautoml.models.baselines import Naive
+from tsautoml.search.budget import ABANDON_AFTER
 from tsautoml.search.space import LearnerSpace
 from tsautoml.search.trial import Trial
 
@@ -209,7 +211,7 @@ class ForecastSearch:
             self.climbed.append(rung)
             tic = time.time()
             jobs = self._trial_jobs(r, rung, promoted, state, chunks, handles)
-            for job, outcome in self._joined(self._stream(jobs, run_trials, "trials")):
+            for job, outcome in self._joined(self._stream(jobs, run_trials, "trials", self.deadline)):
                 self._record(job, outcome, state, r)
             self._rung_seconds[r] = time.time() - tic
             logger.info("Rung %r: %d groups in %.1fs.", rung.name, promoted.size, self._rung_seconds[r])
@@ -391,8 +393,8 @@ class ForecastSearch:
             if n == 1:
                 yield job, outcome
                 continue
-            if isinstance(outcome, Failure):  # the shard's worker was lost twice: its series record the failure
-                failed = [uniform_scores(t, job.work.groups, self.spec, "failed", outcome.error, 0.0) for t in job.work.trials]
+            if isinstance(outcome, Failure):  # the shard's worker was lost twice or it was abandoned: its series say so
+                failed = [uniform_scores(t, job.work.groups, self.spec, outcome.status, outcome.error, 0.0) for t in job.work.trials]
                 outcome = TrialsOutcome(chunk=job.chunk.index, scores=failed, oof={})
             parts = waiting.setdefault((job.chunk.index, job.work.trials[0].number, job.work.groups.tobytes()), [])
             parts.append((job, outcome))
@@ -400,8 +402,12 @@ class ForecastSearch:
                 parts.sort(key=lambda part: part[0].work.shard[0])
                 yield parts[0][0], merge_shards(job.chunk, self.spec, [part[1] for part in parts])
 
-    def _stream(self, jobs: list[_Job], fn: Any, log: str) -> Iterator[tuple[_Job, Any]]:
-        """Each job's outcome as it finishes: loaded from the run directory, or run on the backend and saved."""
+    def _stream(self, jobs: list[_Job], fn: Any, log: str, deadline: float | None) -> Iterator[tuple[_Job, Any]]:
+        """Each job's outcome as it finishes: loaded from the run directory, or run on the backend and saved.
+
+        A job still running twice :data:`ABANDON_AFTER` past ``deadline`` is abandoned (a timed-out failure): its
+        worker is stuck beyond the reach of the job's own abandonment of a stuck trial or member.
+        """
         pending = []
         for job in jobs:
             saved = None if self.log is None else self.log.load(job.key)
@@ -409,9 +415,10 @@ class ForecastSearch:
                 yield job, saved
             else:
                 pending.append(job)
+        abandon_at = None if deadline is None else deadline + 2 * ABANDON_AFTER
         # Dask resolves handles inside a tuple on the worker; a job's large fields are shipped the same way
         items = [(job.handle, None if job.payload is None else self.backend.put(job.payload), job.work) for job in pending]
-        for i, outcome in self.backend.imap_unordered(functools.partial(_with_chunk, fn), items):
+        for i, outcome in self.backend.imap_unordered(functools.partial(_with_chunk, fn), items, abandon_at):
             job = pending[i]
             if self.log is not None and not isinstance(outcome, Failure):
                 self.log.save(job.key, outcome, log, self._lines(job, outcome))
@@ -441,8 +448,8 @@ class ForecastSearch:
     def _record(self, job: _Job, outcome: TrialsOutcome | Failure, state: _GroupState, r: int) -> None:
         """Keep a chunk's scores and forecasts and update its groups' state (a lost chunk records failures)."""
         work: TrialsJob = job.work
-        if isinstance(outcome, Failure):  # the chunk's worker was lost twice: its groups record the failure
-            failed = [uniform_scores(t, work.groups, self.spec, "failed", outcome.error, 0.0) for t in work.trials]
+        if isinstance(outcome, Failure):  # the chunk's worker was lost twice or it was abandoned: its groups say so
+            failed = [uniform_scores(t, work.groups, self.spec, outcome.status, outcome.error, 0.0) for t in work.trials]
             outcome = TrialsOutcome(chunk=job.chunk.index, scores=failed, oof={})
         self.scores[job.chunk.index].extend(outcome.scores)
         kept = self.oof[job.chunk.index]
@@ -489,8 +496,8 @@ class ForecastSearch:
         notes = {c.index: {g: "fallback: the time budget ran out before the group started" for g in range(c.n_groups)
                            if not started[c.groups[g]]} for c in chunks}
         outcomes: dict[int, list[FittedMembers]] = {c.index: [] for c in chunks}
-        for job, outcome in self._stream(self._refit_jobs(chunks, handles, picks, plan), refit_members, "groups"):
-            if isinstance(outcome, Failure):  # the job's worker was lost twice: its members failed
+        for job, outcome in self._stream(self._refit_jobs(chunks, handles, picks, plan), refit_members, "groups", self.end):
+            if isinstance(outcome, Failure):  # the job's worker was lost twice or it was abandoned: its members failed
                 assert job.payload is not None  # every refit job carries its weights
                 served = job.payload["weights"] > 0  # the series this job refits each member on
                 outcome = FittedMembers([], [(t, np.flatnonzero(served[:, m]), outcome.error)
@@ -536,7 +543,10 @@ class ForecastSearch:
         return jobs
 
     def _fallback(self) -> tuple[Trial, str]:
-        """The cheap trial with the best mean loss over the groups it ran on (the first rung's first if none)."""
+        """The cheap trial with the best mean loss over the groups it ran on.
+
+        When none ran (all abandoned or failed), plain :class:`Naive` if the rung has it, else the rung's first.
+        """
         cheap = self.rungs[0].trials
         totals = {t.number: [0.0, 0] for t in cheap}
         for chunk_scores in self.scores:
@@ -545,7 +555,8 @@ class ForecastSearch:
                     ok = np.array([st == "ok" for st in s.status]) & np.isfinite(s.score)
                     totals[s.trial.number][0] += float(np.sum(self.sign * s.score[ok]))
                     totals[s.trial.number][1] += int(ok.sum())
-        ranked = sorted(cheap, key=lambda t: (totals[t.number][0] / totals[t.number][1] if totals[t.number][1] else math.inf, t.number))
+        ranked = sorted(cheap, key=lambda t: (totals[t.number][0] / totals[t.number][1] if totals[t.number][1] else math.inf,
+                                              self.spec.learners[t.learner] is not Naive, t.number))
         best = ranked[0]
         return best, f"{best.key} (the best cheap model over the groups that ran)"
 

@@ -7,7 +7,11 @@ import time
 
 from tsautoml.config import Budget
 
-__all__ = ["SearchClock"]
+__all__ = ["ABANDON_AFTER", "SearchClock"]
+
+#: Seconds past a deadline before a job still running is abandoned (its own deadline checks
+#: stop it sooner unless it is stuck, e.g. in native code)
+ABANDON_AFTER = 0.5
 
 
 class SearchClock:
@@ -39,6 +43,11 @@ class SearchClock:
         if self.budget.time_s is None:
             return None
         return self.budget.time_s - self.elapsed()
+
+    def abandon_at(self) -> float | None:
+        """The ``time.time()`` at which work still running is abandoned (None without a time budget)."""
+        left = self.remaining()
+        return None if left is None else time.time() + left + ABANDON_AFTER
 
     def record(self, score: float) -> None:
         """Count a finished trial and its score (NaN for a failed one)."""

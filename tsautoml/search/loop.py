@@ -86,7 +86,7 @@ def run_search(
         time_left = None if batch[0].number == 0 else clock.remaining()
         known = {t.number: replay[t.number] for t in batch if replay and _same(replay.get(t.number), t)}
         fresh = [t for t in batch if t.number not in known]
-        outcomes = dict(zip([t.number for t in fresh], backend.map(functools.partial(task.evaluate, time_left=time_left), fresh), strict=True))
+        outcomes = dict(zip([t.number for t in fresh], backend.map(functools.partial(task.evaluate, time_left=time_left), fresh, clock.abandon_at()), strict=True))
         for trial in batch:
             result = known.get(trial.number) or _as_result(trial, outcomes[trial.number])
             _record(result, board, clock, optimizer, handles.pop(trial.number, None))
@@ -130,7 +130,7 @@ def _same(result: TrialResult | None, trial: Trial) -> bool:
 
 def _as_result(trial: Trial, outcome: TrialResult | Failure) -> TrialResult:
     if isinstance(outcome, Failure):
-        return TrialResult(trial, "failed", error=outcome.error)
+        return TrialResult(trial, outcome.status, error=outcome.error)
     if outcome.status == "ok" and not math.isfinite(outcome.score):
         outcome.status, outcome.error = "failed", outcome.error or "the score is NaN"
     return outcome

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from tsautoml.data.grouped import concat_ranges, offsets
-from tsautoml.exceptions import ConfigError, TsAutoMLWarning
+from tsautoml.exceptions import ConfigError
 
 __all__ = [
     "SHORT_SERIES_POLICIES", "Fold", "RollingOriginSplitter", "ShortSeriesPolicy", "TableFold", "table_folds",
@@ -213,6 +213,6 @@ def table_folds(
     if stratify is not None:
         splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TsAutoMLWarning)  # rare classes: reported by the rows_per_class guardrail
+        warnings.simplefilter("ignore", UserWarning)  # scikit-learn's rare-class warning: the rows_per_class guardrail says it
         splits = list(splitter.split(rows, stratify))
     return [TableFold(k, train, test) for k, (train, test) in enumerate(splits)]
