@@ -85,7 +85,7 @@ def run_child(case: str, budget: float) -> dict[str, Any]:
     wall = time.monotonic() - start
     board = model.leaderboard()
     inner = model.model_  # the stop reason is not public yet (issue 13)
-    reason = inner.search_.stop_reason if case in TABLE_CASES else inner.report().stop_reason
+    reason = inner.search_.stop_reason if case in TABLE_CASES else inner.report.stop_reason
     return {"wall_s": wall, "stop_reason": reason, "timeouts": int((board["status"] == "timeout").sum())}
 
 

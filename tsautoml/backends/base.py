@@ -183,15 +183,12 @@ class BackendBase(abc.ABC):
 _END = object()
 
 
-def until_deadline(
-    pairs: Iterator[tuple[int, Any]], n_items: int, deadline: float, abandon: Callable[[], None] | None = None
-) -> Iterator[tuple[int, Any]]:
+def until_deadline(pairs: Iterator[tuple[int, Any]], n_items: int, deadline: float) -> Iterator[tuple[int, Any]]:
     """``pairs`` as they come, drawn in a helper thread; at ``deadline`` the missing items are abandoned.
 
-    Each of the ``n_items`` indices not yielded by ``deadline`` gets :data:`ABANDONED`;
-    ``abandon`` is then called to stop the work still running (e.g. kill worker
-    processes). The helper thread draws no further pair after that; one stuck inside an
-    item stays behind as a daemon.
+    Each of the ``n_items`` indices not yielded by ``deadline`` gets :data:`ABANDONED`. The
+    helper thread draws no further pair after that; one stuck inside an item stays behind
+    as a daemon.
     """
     arrived: queue.Queue[Any] = queue.Queue()
     stop = threading.Event()
@@ -210,7 +207,8 @@ def until_deadline(
                 close()
             arrived.put(_END)
 
-    threading.Thread(target=draw, name="tsautoml-until-deadline", daemon=True).start()
+    drawer = threading.Thread(target=draw, name="tsautoml-until-deadline", daemon=True)
+    drawer.start()
     missing = set(range(n_items))
     try:
         while missing:
@@ -218,8 +216,6 @@ def until_deadline(
                 got = arrived.get(timeout=max(deadline - time.time(), 0.0))
             except queue.Empty:
                 stop.set()
-                if abandon is not None:
-                    abandon()
                 for index in sorted(missing):
                     yield index, ABANDONED
                 return
@@ -229,5 +225,6 @@ def until_deadline(
                 raise got
             missing.discard(got[0])
             yield got
+        drawer.join()  # every item is in: let the stream clean up (e.g. its pool's shared memory) before going on
     finally:  # also when the caller stops early: draw nothing more
         stop.set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -12,7 +13,14 @@ from typing import Any, TypeVar
 from joblib import Parallel, delayed
 from joblib.externals.loky import reusable_executor
 
-from tsautoml.backends.base import BackendBase, Failure, call_captured, describe, until_deadline
+from tsautoml.backends.base import (
+    ABANDONED,
+    BackendBase,
+    Failure,
+    call_captured,
+    describe,
+    until_deadline,
+)
 from tsautoml.exceptions import ConfigError
 
 __all__ = ["LocalBackend", "resolve_n_jobs"]
@@ -71,19 +79,26 @@ class LocalBackend(BackendBase):
         self, fn: Callable[[Any], T], items: Sequence[Any], deadline: float | None = None
     ) -> Iterator[tuple[int, T | Failure]]:
         """``(index, fn(items[index]) or Failure)`` for each item, as it finishes."""
-        in_process = self.n_workers == 1 or len(items) <= 1
-        abandoned = threading.Event()
-        pairs = _in_process(fn, items) if in_process else _in_pool(fn, items, min(self.n_workers, len(items)), abandoned)
-        if deadline is None:
-            yield from pairs
+        if self.n_workers == 1 or len(items) <= 1:
+            pairs = _in_process(fn, items)
+            yield from pairs if deadline is None else until_deadline(pairs, len(items), deadline)
             return
-
-        def abandon() -> None:
-            abandoned.set()
-            if not in_process:
-                _kill_workers()
-
-        yield from until_deadline(pairs, len(items), deadline, abandon)
+        abandoned = threading.Event()
+        timer = None
+        if deadline is not None:  # joblib's stream stays in this thread; a timer kills the workers at the deadline
+            timer = threading.Timer(max(deadline - time.time(), 0.0), _abandon, args=(abandoned,))
+            timer.daemon = True
+            timer.start()
+        missing = set(range(len(items)))
+        try:
+            for pair in _in_pool(fn, items, min(self.n_workers, len(items)), abandoned):
+                missing.discard(pair[0])
+                yield pair
+        finally:
+            if timer is not None:
+                timer.cancel()
+        for index in sorted(missing):  # only when abandoned
+            yield index, ABANDONED
 
 
 def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
@@ -103,8 +118,9 @@ def _in_pool(
             yield index, _run_alone(fn, items[index], n_jobs)
 
 
-def _kill_workers() -> None:
-    """Kill loky's reusable worker processes (joblib starts new ones for the next call)."""
+def _abandon(abandoned: threading.Event) -> None:
+    """Stop handing out items, then kill loky's reusable worker processes (joblib starts new ones next call)."""
+    abandoned.set()
     executor = reusable_executor._executor
     if executor is not None:
         executor.shutdown(wait=False, kill_workers=True)
@@ -126,7 +142,7 @@ def _parallel_round(
         pre_dispatch="n_jobs",  # few items in flight: few suspects if a worker dies
         batch_size=1,
     )
-    stream = parallel(_tasks(fn, items, indices, started))
+    stream = parallel(_tasks(fn, items, indices, started, abandoned))
     try:
         while True:
             try:
@@ -157,10 +173,12 @@ def _indexed(fn: Callable[[Any], Any], index: int, item: Any) -> tuple[int, Any]
 
 
 def _tasks(
-    fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int], started: list[int]
+    fn: Callable[[Any], Any], items: Sequence[Any], indices: list[int], started: list[int], abandoned: threading.Event
 ) -> Iterator[Any]:
-    """joblib tasks for ``indices``, noting each index in ``started`` as joblib takes it."""
+    """joblib tasks for ``indices``, noting each index in ``started`` as joblib takes it; none once abandoned."""
     for index in indices:
+        if abandoned.is_set():  # joblib must not hand more to workers that are being killed
+            return
         started.append(index)
         yield delayed(_indexed)(fn, index, items[index])
 

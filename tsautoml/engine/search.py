@@ -91,6 +91,7 @@ logger = logging.getLogger(__name__)
 SEARCH_SHARE = 0.8
 MAX_SEARCH_SHARE = 0.9
 REFIT_SAFETY = 1.5  # margin on the refit's estimated time
+ABANDON_SHARE = 0.05  # of the budget: trial jobs still running this long before its end are abandoned
 _CHUNKS_PER_WORKER = 4  # enough chunks for load balance and streaming
 _SERIES_PER_CHUNK = 500  # and small enough that a lost or unfinished chunk costs little
 _SERIES_PER_SHARD = 50  # a local trial on one big group is split across the workers above this many series each
@@ -211,7 +212,7 @@ class ForecastSearch:
             self.climbed.append(rung)
             tic = time.time()
             jobs = self._trial_jobs(r, rung, promoted, state, chunks, handles)
-            for job, outcome in self._joined(self._stream(jobs, run_trials, "trials", self.deadline)):
+            for job, outcome in self._joined(self._stream(jobs, run_trials, "trials", self._abandon_trials_at())):
                 self._record(job, outcome, state, r)
             self._rung_seconds[r] = time.time() - tic
             logger.info("Rung %r: %d groups in %.1fs.", rung.name, promoted.size, self._rung_seconds[r])
@@ -402,11 +403,20 @@ class ForecastSearch:
                 parts.sort(key=lambda part: part[0].work.shard[0])
                 yield parts[0][0], merge_shards(job.chunk, self.spec, [part[1] for part in parts])
 
-    def _stream(self, jobs: list[_Job], fn: Any, log: str, deadline: float | None) -> Iterator[tuple[_Job, Any]]:
+    def _abandon_trials_at(self) -> float | None:
+        """When trial jobs still running are abandoned: as late as the refit allows, never before the deadline's grace.
+
+        By then a job's own watchdog has given up any stuck trial, so only a worker stuck
+        beyond its reach (or still starting up) is lost.
+        """
+        if self.deadline is None or self.end is None or self.time_budget is None:
+            return None
+        return max(self.deadline + 2 * ABANDON_AFTER, self.end - ABANDON_SHARE * self.time_budget)
+
+    def _stream(self, jobs: list[_Job], fn: Any, log: str, abandon_at: float | None) -> Iterator[tuple[_Job, Any]]:
         """Each job's outcome as it finishes: loaded from the run directory, or run on the backend and saved.
 
-        A job still running twice :data:`ABANDON_AFTER` past ``deadline`` is abandoned (a timed-out failure): its
-        worker is stuck beyond the reach of the job's own abandonment of a stuck trial or member.
+        A job still running at ``abandon_at`` is abandoned (a timed-out failure).
         """
         pending = []
         for job in jobs:
@@ -415,7 +425,6 @@ class ForecastSearch:
                 yield job, saved
             else:
                 pending.append(job)
-        abandon_at = None if deadline is None else deadline + 2 * ABANDON_AFTER
         # Dask resolves handles inside a tuple on the worker; a job's large fields are shipped the same way
         items = [(job.handle, None if job.payload is None else self.backend.put(job.payload), job.work) for job in pending]
         for i, outcome in self.backend.imap_unordered(functools.partial(_with_chunk, fn), items, abandon_at):
@@ -496,7 +505,8 @@ class ForecastSearch:
         notes = {c.index: {g: "fallback: the time budget ran out before the group started" for g in range(c.n_groups)
                            if not started[c.groups[g]]} for c in chunks}
         outcomes: dict[int, list[FittedMembers]] = {c.index: [] for c in chunks}
-        for job, outcome in self._stream(self._refit_jobs(chunks, handles, picks, plan), refit_members, "groups", self.end):
+        for job, outcome in self._stream(self._refit_jobs(chunks, handles, picks, plan), refit_members, "groups",
+                                        None if self.end is None else self.end + 2 * ABANDON_AFTER):
             if isinstance(outcome, Failure):  # the job's worker was lost twice or it was abandoned: its members failed
                 assert job.payload is not None  # every refit job carries its weights
                 served = job.payload["weights"] > 0  # the series this job refits each member on
