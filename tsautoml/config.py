@@ -94,7 +94,8 @@ class TabularCV:
 
     With ``AutoML(cv=None)`` the scheme follows the table's size, as FLAML does: 5-fold
     cross-validation up to a million cells (rows x columns) and 100,000 rows, a 10% holdout
-    beyond.
+    beyond; and a 20% holdout when 5 folds of the table would not fit the time budget
+    (about 200,000 cells x folds per second).
 
     Examples
     --------

@@ -64,6 +64,9 @@ logger = logging.getLogger(__name__)
 Featurization: TypeAlias = Literal["auto", "off"] | Mapping[str, ColumnKind] | TransformerMixin
 _SEARCH_SHARE = 0.85  # of the time budget; the rest is for the ensembles and the refit
 _LARGE_CELLS, _LARGE_ROWS, _LARGE_HOLDOUT = 1_000_000, 100_000, 0.1
+#: Cells x folds the featurizers and a first model get through per second of budget, about (adult,
+#: 680,000 cells: its 5 folds took 5.7 s to featurize on 2 cores); beyond it a holdout is used
+_CELL_FOLDS_PER_SECOND, _HURRIED_HOLDOUT = 200_000, 0.2
 _IMBALANCE = 0.2  # smallest class under 20% of the largest: imbalanced
 _CROSS_FIT_GROUPS = 5  # a single validation fold is cut in parts to score ensembles honestly
 _FALLBACK_REFITS = 3
@@ -139,8 +142,13 @@ class TabularModel:
             return table_folds(n_rows, n_validation=table.n_validation)
         cv = s.cv
         if cv is None:
-            large = n_rows * table.X.shape[1] > _LARGE_CELLS or n_rows > _LARGE_ROWS
-            cv = TabularCV(holdout=_LARGE_HOLDOUT if large else None)
+            cells = n_rows * table.X.shape[1]
+            large = cells > _LARGE_CELLS or n_rows > _LARGE_ROWS
+            hurried = s.budget.time_s is not None and cells * TabularCV().n_folds > _CELL_FOLDS_PER_SECOND * s.budget.time_s
+            if hurried and not large:
+                logger.info("Validating on a %.0f%% holdout: %d-fold cross-validation of %d cells would not fit "
+                            "a %.0fs budget.", 100 * _HURRIED_HOLDOUT, TabularCV().n_folds, cells, s.budget.time_s)
+            cv = TabularCV(holdout=_LARGE_HOLDOUT if large else _HURRIED_HOLDOUT if hurried else None)
         return table_folds(n_rows, y=stratify, n_folds=cv.n_folds, holdout=cv.holdout, seed=s.seed)
 
     def _check_data(self, table: Table, folds: list[TableFold]) -> None:
@@ -256,20 +264,25 @@ class TabularModel:
     def _refit(self, table: Table, task: TabularTask, choice: _Choice, end: float | None) -> Pipeline:
         """The winner refitted on every row; a single model whose refit fails gives way to the next best.
 
-        The winner's refit is abandoned past ``end`` (``time.time()``); the models after it are
-        refitted without a deadline, the quickest first once time has run out.
+        The winner's refit is abandoned past ``end`` (``time.time()``), and not tried when its
+        estimate says it cannot make it; then the quickest models are refitted (the winner
+        among them, if it is one model), without a deadline.
         """
         singles = [_Choice(r, [r], np.ones(1)) for r in self.board_.ok()
                    if r.trial.learner in task.learners and r is not choice.result]
         errors = []
-        try:
-            return self._refit_choice(table, task, choice, None if end is None else end + ABANDON_AFTER)
-        except _RefitFailed as exc:
-            errors.append(f"{choice.result.trial.key}: {exc}")
-            if exc.timed_out:
-                singles.sort(key=lambda c: self._refit_seconds(task, c))
-            logger.warning("Refitting %s failed (%s); trying %s.", choice.result.trial.key, exc,
-                           "the quickest" if exc.timed_out else "the next best")
+        hurried = end is not None and self._refit_seconds(task, choice) > end - time.time()
+        if not hurried:
+            try:
+                return self._refit_choice(table, task, choice, None if end is None else end + ABANDON_AFTER)
+            except _RefitFailed as exc:
+                errors.append(f"{choice.result.trial.key}: {exc}")
+                hurried = exc.timed_out
+                logger.warning("Refitting %s failed (%s); trying %s.", choice.result.trial.key, exc,
+                               "the quickest" if hurried else "the next best")
+        if hurried:  # out of time: the quickest refits now, the winner too (it timed out or was not tried)
+            singles += [choice] if len(choice.members) == 1 else []
+            singles.sort(key=lambda c: self._refit_seconds(task, c))
         for candidate in singles[:_FALLBACK_REFITS]:
             try:
                 return self._refit_choice(table, task, candidate, None)
@@ -284,10 +297,10 @@ class TabularModel:
         featurizer, Z, ranges = self._full_featurizer(flavors, table)
         jobs = [(r.trial, task.learners[r.trial.learner], ranges[task.flavor(r.trial.learner)]) for r, _ in keep]
         outcomes = self.backend.map(functools.partial(_fit_member, Z=Z, y=table.y, seed=task.seed), jobs, end)
-        lost = [o for o in outcomes if isinstance(o, Failure)]
-        failed = [f"{job[0].key}: {o.error}" for job, o in zip(jobs, outcomes, strict=True) if isinstance(o, Failure)]
+        lost = {job[0].key: o for job, o in zip(jobs, outcomes, strict=True) if isinstance(o, Failure)}
+        failed = [f"{key}: {o.error}" for key, o in lost.items()]
         if failed and (choice.meta is not None or len(failed) == len(jobs)):
-            raise _RefitFailed("; ".join(failed), timed_out=any(o.timed_out for o in lost))
+            raise _RefitFailed("; ".join(failed), timed_out=any(o.timed_out for o in lost.values()))
         fitted = [o for o in outcomes if not isinstance(o, Failure)]
         weights = np.array([w for (_, w), o in zip(keep, outcomes, strict=True) if not isinstance(o, Failure)])
         self.refit_failures_ = failed
@@ -317,7 +330,7 @@ class TabularModel:
     def predict(self, X: Any) -> np.ndarray:
         """Class labels or values for the rows of ``X`` (an empty array for no rows)."""
         frame = self._frame(X)
-        if frame.empty:
+        if len(frame) == 0:
             classes = self.classes_ if self.settings.task == "classification" else np.empty(0)
             return np.empty(0, dtype=classes.dtype)
         return self.pipeline_.predict(frame)
@@ -327,7 +340,7 @@ class TabularModel:
         if self.settings.task != "classification":
             raise TsAutoMLError("predict_proba is only available for task='classification'.")
         frame = self._frame(X)
-        if frame.empty:
+        if len(frame) == 0:
             return np.empty((0, len(self.classes_)))
         return self.pipeline_.predict_proba(frame)
 

@@ -83,10 +83,12 @@ def run_search(
     batch = [Trial(0, *first)]
     reason: str | None = None
     while batch:
-        time_left = None if batch[0].number == 0 else clock.remaining()
+        opening = batch[0].number == 0  # the first trial always finishes, so that there is a model
+        time_left = None if opening else clock.remaining()
         known = {t.number: replay[t.number] for t in batch if replay and _same(replay.get(t.number), t)}
         fresh = [t for t in batch if t.number not in known]
-        outcomes = dict(zip([t.number for t in fresh], backend.map(functools.partial(task.evaluate, time_left=time_left), fresh, clock.abandon_at()), strict=True))
+        evaluate = functools.partial(task.evaluate, time_left=time_left)
+        outcomes = dict(zip([t.number for t in fresh], backend.map(evaluate, fresh, None if opening else clock.abandon_at()), strict=True))
         for trial in batch:
             result = known.get(trial.number) or _as_result(trial, outcomes[trial.number])
             _record(result, board, clock, optimizer, handles.pop(trial.number, None))
