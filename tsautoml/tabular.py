@@ -23,6 +23,7 @@ from sklearn.base import TransformerMixin, clone
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from tsautoml.backends.base import Backend, Failure
+from tsautoml.backends.local import LocalBackend
 from tsautoml.config import Budget, TabularCV
 from tsautoml.data.table import Table, as_frame, check_table
 from tsautoml.ensemble.pool import candidate_pool
@@ -144,7 +145,7 @@ class TabularModel:
         if cv is None:
             cells = n_rows * table.X.shape[1]
             large = cells > _LARGE_CELLS or n_rows > _LARGE_ROWS
-            hurried = s.budget.time_s is not None and cells * TabularCV().n_folds > _CELL_FOLDS_PER_SECOND * s.budget.time_s
+            hurried = self._hurried(table)
             if hurried and not large:
                 logger.info("Validating on a %.0f%% holdout: %d-fold cross-validation of %d cells would not fit "
                             "a %.0fs budget.", 100 * _HURRIED_HOLDOUT, TabularCV().n_folds, cells, s.budget.time_s)
@@ -170,13 +171,20 @@ class TabularModel:
         self.guardrails_ = rails
         self.profiles_ = profiles
 
+    def _hurried(self, table: Table) -> bool:
+        """Whether 5-fold cross-validation of the table would not fit the time budget."""
+        budget = self.settings.budget.time_s
+        return budget is not None and table.X.size * TabularCV().n_folds > _CELL_FOLDS_PER_SECOND * budget
+
     def _task(self, table: Table, folds: list[TableFold]) -> TabularTask:
         s = self.settings
         learners = select_learners(tabular_learners(s.task), s.allowed_models, s.blocked_models)
         flavors = sorted({spec.flavor for spec in learners.values()}) if self._flavored() else ["custom"]
         jobs = [(flavor, fold) for flavor in flavors for fold in folds]
         featurize = functools.partial(_featurize_fold, X=table.X, y=table.y, make=self._featurizer)
-        outcomes = self.backend.map(featurize, jobs)
+        # in a hurry, starting the workers and shipping them the table costs more than it saves
+        backend = LocalBackend(1) if self._hurried(table) else self.backend
+        outcomes = backend.map(featurize, jobs)
         features: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {f: [] for f in flavors}
         for job, outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, Failure):  # run it here again: the user gets the original error
