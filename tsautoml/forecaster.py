@@ -16,7 +16,12 @@ from tsautoml.backends.base import Backend
 from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.grouped import Panel
-from tsautoml.data.series_notes import INTERMITTENT_ZEROS, note_series, zero_shares
+from tsautoml.data.series_notes import (
+    INTERMITTENT_SERIES,
+    INTERMITTENT_ZEROS,
+    note_series,
+    zero_shares,
+)
 from tsautoml.data.validation import series_labels, shorten, wall_times
 from tsautoml.engine.chunk import SearchSpec
 from tsautoml.engine.default_budget import default_budget
@@ -145,7 +150,7 @@ class Forecaster:
             horizon=self.settings.horizon,
             has_dates=not panel.freq.is_integer,
             nonnegative=bool((observed >= 0).all()),
-            intermittent=bool((zero_shares(panel) >= INTERMITTENT_ZEROS).mean() >= 0.1),
+            intermittent=bool((zero_shares(panel) >= INTERMITTENT_ZEROS).mean() >= INTERMITTENT_SERIES),
             has_exogenous=bool(panel.exog),
         )
         spaces = [sp for sp in forecast_spaces(ctx) if sp.learner in learners]

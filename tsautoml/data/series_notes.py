@@ -14,16 +14,18 @@ import pandas as pd
 
 from tsautoml.data.grouped import Panel
 
-__all__ = ["INTERMITTENT_ZEROS", "WHAT_IS_DONE", "note_series", "zero_shares"]
+__all__ = ["INTERMITTENT_SERIES", "INTERMITTENT_ZEROS", "WHAT_IS_DONE", "note_series", "zero_shares"]
 
-#: Share of zero values from which a series counts as intermittent.
-INTERMITTENT_ZEROS = 0.3
+#: Share of zero values from which a series counts as intermittent, and share of such series
+#: from which the intermittent-demand models are searched.
+INTERMITTENT_ZEROS, INTERMITTENT_SERIES = 0.3, 0.1
 _HUGE, _TINY = 1e12, 1e-6  # largest |y| above or below which a series is noted for its magnitude
 #: What the forecast does about each note, for a user deciding whether to act.
 WHAT_IS_DONE = {
     "all zero": "Their forecast is 0; nothing to do.",
     "constant": "Their forecast is their value; nothing to do.",
-    "intermittent": "The intermittent-demand models are tried when at least 10% of the series are; nothing to do.",
+    "intermittent": f"The intermittent-demand models are tried when at least {INTERMITTENT_SERIES:.0%} of the series are; "
+                    "nothing to do.",
     "extreme magnitude": "Errors and intervals are scaled per series; nothing to do.",
     "too short to validate": "They take the choice of their group; pass longer series to validate them.",
     "fewer validation windows": "Their scores rest on fewer windows; pass longer series or ask for fewer windows.",
