@@ -252,3 +252,19 @@ def test_a_model_that_fails_its_refit_gives_way(monkeypatch: pytest.MonkeyPatch,
     assert not any(isinstance(est, _FailsOnAllRows) for est in members)
     assert "cannot allocate" in " ".join(model.model_.refit_failures_) + caplog.text
     assert (model.predict(X) == y).mean() > 0.9
+
+
+def test_automl_is_a_scikit_learn_estimator_for_clone_cross_val_score_and_grid_search() -> None:
+    from sklearn.base import clone, is_classifier, is_regressor
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = AutoML("classification", max_trials=2, n_jobs=1, progress=False)
+    assert repr(model) == "AutoML(max_trials=2, n_jobs=1, progress=False, task='classification')"
+    assert is_classifier(model) and is_regressor(AutoML("regression")) and not is_classifier(AutoML("forecasting"))
+    copy = clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+    scores = cross_val_score(model, X, y, cv=3)
+    assert scores.shape == (3,) and (scores > 0.8).all()
+    grid = GridSearchCV(model, {"max_trials": [1, 2]}, cv=2).fit(X, y)
+    assert grid.best_params_["max_trials"] in (1, 2) and grid.best_estimator_.max_trials == grid.best_params_["max_trials"]

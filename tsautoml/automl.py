@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import warnings
 from collections.abc import Sequence
@@ -12,7 +11,9 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
+from sklearn.utils import ClassifierTags, RegressorTags, Tags
 
 from tsautoml.backends import make_backend
 from tsautoml.checks import raise_problems, setting_problems
@@ -35,7 +36,7 @@ DEFAULT_TIME_BUDGET = {"forecasting": 300.0, "classification": 60.0, "regression
 DEFAULT_METRIC = {"forecasting": "mase", "classification": "accuracy", "regression": "r2_score"}
 
 
-class AutoML:
+class AutoML(BaseEstimator):
     """Search models for a task under your constraints and keep the best (or a blend).
 
     Parameters
@@ -272,7 +273,7 @@ class AutoML:
         An existing model in ``path`` is replaced only with ``overwrite=True``.
         """
         model = self._fitted()
-        settings = {k: v for k, v in self.get_settings().items() if k not in ("columns", "featurization", "scale")}
+        settings = {k: v for k, v in self.get_params(deep=False).items() if k not in ("columns", "featurization", "scale")}
         settings["scale"] = None if self.scale is None else {k: str(v) if isinstance(v, Path) else v
                                                              for k, v in asdict(self.scale).items()}
         manifest = {"task": self.task, "settings": settings, "metric": model.settings.metric}
@@ -294,10 +295,15 @@ class AutoML:
             manifest["selection"] = model.chosen_
         return save_object(self, path, manifest, overwrite=overwrite)
 
-    def get_settings(self) -> dict[str, Any]:
-        """The constructor arguments."""
-        params = inspect.signature(type(self).__init__).parameters.values()
-        return {p.name: getattr(self, p.name) for p in params if p.name != "self" and p.kind is not p.VAR_KEYWORD}
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags: a classifier or a regressor for tables, so ``cross_val_score`` and ``clone`` work."""
+        tags = super().__sklearn_tags__()
+        if self.task == "classification":
+            tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+        elif self.task == "regression":
+            tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
+        tags.target_tags.required = self.task != "forecasting"
+        return tags
 
     def _fitted(self) -> Forecaster | TabularModel:
         if not hasattr(self, "model_"):

@@ -100,7 +100,7 @@ def _forecast_model(args: argparse.Namespace) -> AutoML:
 def _check(args: argparse.Namespace) -> int:
     df = _read_csv(args.data, "Data")
     if args.task == "forecasting":
-        settings = _forecast_model(args).get_settings()
+        settings = _forecast_model(args).get_params(deep=False)
         problems = check(df, **{k: v for k, v in settings.items() if k != "scale"})
     else:
         if args.target is None or args.target not in df.columns:
