@@ -143,12 +143,11 @@ class TabularModel:
             return table_folds(n_rows, n_validation=table.n_validation)
         cv = s.cv
         if cv is None:
-            cells = n_rows * table.X.shape[1]
-            large = cells > _LARGE_CELLS or n_rows > _LARGE_ROWS
+            large = table.X.size > _LARGE_CELLS or n_rows > _LARGE_ROWS
             hurried = self._hurried(table)
             if hurried and not large:
                 logger.info("Validating on a %.0f%% holdout: %d-fold cross-validation of %d cells would not fit "
-                            "a %.0fs budget.", 100 * _HURRIED_HOLDOUT, TabularCV().n_folds, cells, s.budget.time_s)
+                            "a %.0fs budget.", 100 * _HURRIED_HOLDOUT, TabularCV().n_folds, table.X.size, s.budget.time_s)
             cv = TabularCV(holdout=_LARGE_HOLDOUT if large else _HURRIED_HOLDOUT if hurried else None)
         return table_folds(n_rows, y=stratify, n_folds=cv.n_folds, holdout=cv.holdout, seed=s.seed)
 

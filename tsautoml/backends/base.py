@@ -202,9 +202,6 @@ def until_deadline(pairs: Iterator[tuple[int, Any]], n_items: int, deadline: flo
         except BaseException as exc:  # re-raised in the caller's thread
             arrived.put(exc)
         finally:
-            close = getattr(pairs, "close", None)
-            if close is not None:  # e.g. a worker pool's stream, drawn only in this thread
-                close()
             arrived.put(_END)
 
     drawer = threading.Thread(target=draw, name="tsautoml-until-deadline", daemon=True)
@@ -225,6 +222,6 @@ def until_deadline(pairs: Iterator[tuple[int, Any]], n_items: int, deadline: flo
                 raise got
             missing.discard(got[0])
             yield got
-        drawer.join()  # every item is in: let the stream clean up (e.g. its pool's shared memory) before going on
+        drawer.join()  # every item is in: the helper thread is done too
     finally:  # also when the caller stops early: draw nothing more
         stop.set()
