@@ -23,8 +23,10 @@ from tsautoml.models.stats import (
     AutoCES,
     AutoETS,
     AutoTheta,
+    HISTORY_SEASONS,
     CrostonOptimized,
 )
+from tsautoml.models.spec import MIN_HISTORY
 from tsautoml.testing import check_learner, make_panel
 
 LEVELS = [80.0, 95.0]
@@ -127,6 +129,26 @@ def test_nan_inside_a_series_is_interpolated() -> None:
     filled = clean_series(gappy)
     assert np.isclose(filled[6], y[4] + 2 * (y[7] - y[4]) / 3)
     np.testing.assert_allclose(forecast.mean[0], _direct(sf.AutoTheta(season_length=4), filled, 3, None)["mean"])
+
+
+@pytest.mark.parametrize("learner", [AutoETS(season_length=4), AutoTheta(season_length=4), AutoARIMA(season_length=4)],
+                         ids=repr)
+def test_long_series_are_fitted_on_their_last_seasons_only(learner: LocalLearner) -> None:
+    limit = learner.history_limit()
+    assert limit == max(HISTORY_SEASONS * 4, MIN_HISTORY)
+    long, short = _seasonal(limit + 37, 4, 0), _seasonal(60, 4, 1)
+    forecast = learner.fit(_panel({"long": long, "short": short})).predict(5)
+    assert learner.history_cut_ == 1
+    reference = {"AutoETS": sf.AutoETS, "AutoTheta": sf.AutoTheta, "AutoARIMA": sf.AutoARIMA}[type(learner).__name__]
+    np.testing.assert_allclose(forecast.mean[0], _direct(reference(season_length=4), long[-limit:], 5, None)["mean"])
+    np.testing.assert_allclose(forecast.mean[1], _direct(reference(season_length=4), short, 5, None)["mean"])
+
+
+def test_auto_ces_keeps_the_whole_history() -> None:
+    learner = AutoCES(season_length=4)
+    assert learner.history_limit() is None
+    learner.fit(_panel({"a": _seasonal(MIN_HISTORY + 50, 4, 0)}))
+    assert learner.history_cut_ == 0
 
 
 def test_short_series_fall_back_and_are_recorded() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.ladder import Rung
 from tsautoml.engine.refit import GroupChoice
 
-__all__ = ["choices_frame", "group_trials", "leaderboard"]
+__all__ = ["choices_frame", "group_trials", "history_notes", "leaderboard"]
 
 _GROUP_COUNTS = ("groups", "ok", "failed", "timeout", "skipped", "groups_served")
 
@@ -21,6 +22,7 @@ _GROUP_COUNTS = ("groups", "ok", "failed", "timeout", "skipped", "groups_served"
 def leaderboard(
     scores: list[list[TrialScores]], rungs: list[Rung], choices: list[GroupChoice], strategies: dict[str, float],
     metric: str, sign: float, layout: GroupLayout, note: str = "", chosen: str = "",
+    model_notes: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Every trial, then every way of combining them, best first.
 
@@ -28,7 +30,7 @@ def leaderboard(
     window and its mean (over the groups where the trial succeeded), ``status``, ``error``,
     ``seconds`` (of the jobs that ran it), ``fit_time`` (inside learner fit and predict), ``weight``
     (the trial's mean weight in the final forecast over all series)
-    and ``note``. With several groups, also how many groups it ran on and with what outcome
+    and ``note`` (``note`` for every row, ``model_notes`` per model name). With several groups, also how many groups it ran on and with what outcome
     (``groups``, ``ok``, ``failed``, ``timeout``, ``skipped``) and how many it serves.
     """
     rows: dict[int, dict[str, Any]] = {}
@@ -36,7 +38,7 @@ def leaderboard(
     rung_of = {t.number: rung.name for rung in rungs for t in rung.trials}
     for chunk_scores in scores:
         for s in chunk_scores:
-            row = rows.setdefault(s.trial.number, _empty_row(s, rung_of.get(s.trial.number, "")))
+            row = rows.setdefault(s.trial.number, _empty_row(s, rung_of.get(s.trial.number, ""), model_notes or {}))
             for st, err in zip(s.status, s.error, strict=True):
                 row["groups"] += 1
                 row[st if st in ("ok", "failed", "timeout", "skipped") else "failed"] += 1
@@ -64,10 +66,23 @@ def leaderboard(
     return _frame(frame_rows, metric, sign, layout.n_groups > 1, note)
 
 
-def _empty_row(s: TrialScores, rung: str) -> dict[str, Any]:
+def _empty_row(s: TrialScores, rung: str, model_notes: Mapping[str, str]) -> dict[str, Any]:
     return {"trial": s.trial.number, "model": s.trial.learner, "rung": rung,
             "params": json.dumps(s.trial.params, sort_keys=True, default=str), "groups": 0, "ok": 0, "failed": 0,
-            "timeout": 0, "skipped": 0, "error": "", "seconds": 0.0, "fit_time": 0.0}
+            "timeout": 0, "skipped": 0, "error": "", "seconds": 0.0, "fit_time": 0.0,
+            "note": model_notes.get(s.trial.learner, "")}
+
+
+def history_notes(learners: Mapping[str, type], season_length: int, lengths: np.ndarray) -> dict[str, str]:
+    """Per learner whose spec limits the history it fits on, what that limit cut here."""
+    notes = {}
+    for name, cls in learners.items():
+        spec = getattr(cls, "spec", None)
+        limit = spec.history_limit(season_length) if spec is not None else None
+        longer = int((lengths > limit).sum()) if limit is not None else 0
+        if longer:
+            notes[name] = f"fitted on the last {limit} points of the {longer} of {lengths.size} series that are longer"
+    return notes
 
 
 def _served(choices: list[GroupChoice], layout: GroupLayout) -> tuple[dict[int, float], dict[int, int]]:

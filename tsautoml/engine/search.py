@@ -65,7 +65,7 @@ from tsautoml.engine.refit import (
     assemble_chunk,
     refit_members,
 )
-from tsautoml.engine.report import choices_frame, group_trials, leaderboard
+from tsautoml.engine.report import choices_frame, group_trials, history_notes, leaderboard
 from tsautoml.engine.runlog import RunLog, data_digest
 from tsautoml.engine.selection import (
     ChunkChoice,
@@ -184,6 +184,8 @@ class ForecastSearch:
             if self.log is not None:
                 self.log.save("plan", plan, "trials", [])
         self.plan = plan
+        season = int(self.spec.context.get("season_length", 1))
+        self._model_notes = history_notes(self.spec.learners, season, panel.target.lengths)
         chunks = self.chunks = self._chunks(panel, plan)
         handles = [self.backend.put(c) for c in chunks]
         self._series_per_group = np.zeros(self.layout.n_groups)  # series each group's search scores on
@@ -616,7 +618,7 @@ class ForecastSearch:
 
     def _leaderboard(self, choices: list[GroupChoice], strategies: dict[str, float] | None, chosen: str = "") -> pd.DataFrame:
         return leaderboard(self.scores, self.climbed, choices, strategies or {}, self.spec.metric, self.sign,
-                           self.layout, self._plan_note(), chosen)
+                           self.layout, self._plan_note(), chosen, self._model_notes)
 
     def _plan_note(self) -> str:
         """What the memory plan shrank, for the leaderboard ("" when nothing)."""

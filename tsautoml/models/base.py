@@ -198,6 +198,8 @@ class LocalLearner(BaseLearner):
     ``_predict_series(state, horizon, X_future, level)`` returning a :class:`SeriesForecast`.
     A series shorter than :meth:`min_length`, or whose model raises, is fitted with the
     first model of ``fallback_chain()`` that works; ``fallbacks_`` records which and why.
+    Where the spec sets a history limit (:meth:`LearnerSpec.history_limit`), a longer
+    series is fitted on its most recent points only; ``history_cut_`` counts those series.
     """
 
     _deadline_every: ClassVar[int] = 1  # series between deadline checks
@@ -210,11 +212,15 @@ class LocalLearner(BaseLearner):
         states: list[tuple[LocalLearner, Any]] = []
         fallbacks: dict[int, tuple[str, str]] = {}
         names, chain = self.exogenous_, [self, *self.fallback_chain()]
+        limit = self.history_limit()
+        cut = 0
         pace = _Pace(panel.n_series, deadline)
         for i in range(panel.n_series):
             if i % self._deadline_every == 0:
                 pace.check(i)
             lo, hi = panel.indptr[i], panel.indptr[i + 1]
+            if limit is not None and hi - lo > limit:
+                lo, cut = hi - limit, cut + 1
             raw = panel.target.values[lo:hi]
             y = clean_series(raw)
             X = np.column_stack([panel.exog[c][lo:hi][raw.size - y.size :] for c in names]) if names else None
@@ -224,8 +230,14 @@ class LocalLearner(BaseLearner):
             states.append((learner, state))
         self.states_ = states
         self.fallbacks_ = fallbacks
+        self.history_cut_ = cut
         if fallbacks:
             logger.info("%s fell back on %d of %d series.", type(self).__name__, len(fallbacks), panel.n_series)
+
+    def history_limit(self) -> int | None:
+        """The most recent points of a series that a fit uses (None: all), from the spec."""
+        spec = getattr(type(self), "spec", None)
+        return spec.history_limit(getattr(self, "season_length", 1)) if spec is not None else None
 
     def _fit_with_fallback(
         self, y: np.ndarray, X: np.ndarray | None, chain: list[LocalLearner]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "MIN_HISTORY",
     "Choice",
     "Domain",
     "FitMemory",
@@ -107,6 +108,10 @@ class FitMemory:
     sample_rows: int = 200_000
 
 
+#: A fit with a history limit still sees at least this many points of a series.
+MIN_HISTORY = 200
+
+
 def _always(ctx: ForecastContext) -> bool:
     return True
 
@@ -138,6 +143,10 @@ class LearnerSpec:
         One of the classic statistical models whose equal-weight combination is a strong
         default forecast (Makridakis et al., M4): the selection always scores that
         combination and leaves it only for a clearly better one.
+    history_seasons
+        Fits use only the last ``history_seasons`` seasons of a longer series (never fewer than
+        :data:`MIN_HISTORY` points): older history costs fit time and, for models that adapt
+        their level and season, adds little (None: the whole series).
     """
 
     name: str
@@ -149,6 +158,13 @@ class LearnerSpec:
     across_series: bool = False
     memory: FitMemory | None = None
     classic: bool = False
+    history_seasons: int | None = None
+
+    def history_limit(self, season_length: int) -> int | None:
+        """The most recent points of a series that one fit uses (None: all of them)."""
+        if self.history_seasons is None:
+            return None
+        return max(self.history_seasons * max(int(season_length), 1), MIN_HISTORY)
 
     def space(self, ctx: ForecastContext) -> LearnerSpace:
         """What the search may try for this learner on data like ``ctx``."""

@@ -4,7 +4,8 @@ Every adapter is a :class:`~tsautoml.models.base.LocalLearner`: per series it bu
 statsforecast model, fits it on the cleaned series and keeps it as that series' state. A
 series shorter than :meth:`min_length`, whose model raises, or whose fitted model gives a
 non-finite one-step forecast (point or interval) falls back on seasonal naive, then naive;
-``fallbacks_`` records which and why.
+``fallbacks_`` records which and why. AutoETS, AutoTheta and AutoARIMA fit on the last
+:data:`HISTORY_SEASONS` seasons of a longer series (``LearnerSpec.history_seasons``).
 
 statsforecast behaviours these adapters rely on or guard against (statsforecast 2.1):
 
@@ -65,6 +66,10 @@ CESModel = Literal["Z", "N", "S", "P", "F"]
 CES_MODELS: tuple[str, ...] = get_args(CESModel)
 _ETS_MODEL = re.compile(r"[AMZ][NAMZ][NAMZ]")
 _PROBE_LEVEL = 80
+#: Seasons of history that AutoETS, AutoTheta and AutoARIMA fit on (M4 Hourly, 80 series of
+#: 960 points: the last 20 seasons halve AutoETS's fit time and cut AutoTheta's by 3x at the
+#: same accuracy; AutoCES is cheap and lost accuracy when cut, so it keeps the whole series).
+HISTORY_SEASONS = 20
 
 
 @contextlib.contextmanager
@@ -191,7 +196,10 @@ class AutoARIMA(_StatsForecastLearner):
     ((2, 3), [80.0])
     """
 
-    spec = LearnerSpec("AutoARIMA", cost=lambda ctx: 100.0 if ctx.season_length <= 12 else 400.0, classic=True)
+    spec = LearnerSpec(
+        "AutoARIMA", cost=lambda ctx: 100.0 if ctx.season_length <= 12 else 400.0, classic=True,
+        history_seasons=HISTORY_SEASONS,
+    )
 
     capabilities = Capabilities(exogenous=True, intervals=True)
 
@@ -268,7 +276,7 @@ class AutoETS(_StatsForecastLearner):
     (2, 3)
     """
 
-    spec = LearnerSpec("AutoETS", cost=20.0, classic=True)
+    spec = LearnerSpec("AutoETS", cost=20.0, classic=True, history_seasons=HISTORY_SEASONS)
 
     def __init__(self, season_length: int = 1, model: str = "ZZZ", damped: bool | None = None) -> None:
         self.season_length = season_length
@@ -319,7 +327,7 @@ class AutoTheta(_StatsForecastLearner):
     (2, 3)
     """
 
-    spec = LearnerSpec("AutoTheta", cost=10.0, classic=True)
+    spec = LearnerSpec("AutoTheta", cost=10.0, classic=True, history_seasons=HISTORY_SEASONS)
 
     def __init__(self, season_length: int = 1, decomposition_type: str = "multiplicative") -> None:
         self.season_length = season_length
