@@ -239,3 +239,13 @@ def test_a_local_trial_on_one_big_group_is_split_across_workers_with_the_same_re
     assert {shard for _, shard in shards} == {"0/2", "1/2"} and len(shards) == 6  # each trial on half the series twice
     pd.testing.assert_frame_equal(split.leaderboard().drop(columns=TIMES), one.leaderboard().drop(columns=TIMES))
     pd.testing.assert_frame_equal(split.predict(), one.predict())
+
+
+def test_the_leaderboard_says_where_a_learner_fitted_only_the_recent_history() -> None:
+    short = make_panel(2, min_length=60, max_length=80, nan_fraction=0.0, seed=5)
+    long = make_panel(1, min_length=260, max_length=260, nan_fraction=0.0, seed=6).assign(unique_id="long")
+    model = AutoML(task="forecasting", horizon=7, season_length=7, max_trials=3, n_jobs=1, progress=False,
+                   allowed_models=["Naive", "AutoTheta", "AutoCES"]).fit(pd.concat([short, long], ignore_index=True))
+    notes = model.leaderboard().set_index("model")["note"]
+    assert notes["AutoTheta"] == "fitted on the last 200 points of the 1 of 3 series that are longer"
+    assert notes["AutoCES"] == "" and notes["Naive"] == ""

@@ -15,18 +15,18 @@ from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import ConfigError, DataValidationError, TrialTimeout
 from tsautoml.models.base import Future, LocalLearner, clean_series
 from tsautoml.models.baselines import SeasonalNaive
+from tsautoml.models.spec import MIN_HISTORY
 from tsautoml.models.stats import (
     ADIDA,
+    HISTORY_SEASONS,
     IMAPA,
     TSB,
     AutoARIMA,
     AutoCES,
     AutoETS,
     AutoTheta,
-    HISTORY_SEASONS,
     CrostonOptimized,
 )
-from tsautoml.models.spec import MIN_HISTORY
 from tsautoml.testing import check_learner, make_panel
 
 LEVELS = [80.0, 95.0]
