@@ -7,6 +7,7 @@ from tsautoml.checks import check
 from tsautoml.config import Budget, CVConfig, ScaleOut, TabularCV
 from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel
 from tsautoml.datasets import load_demand
+from tsautoml.estimators import AutoMLClassifier, AutoMLRegressor
 from tsautoml.exceptions import (
     ConfigError,
     DataValidationError,
@@ -34,6 +35,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "AutoML",
+    "AutoMLClassifier",
+    "AutoMLRegressor",
     "Budget",
     "CVConfig",
     "ColumnSpec",

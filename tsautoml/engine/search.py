@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from tsautoml.backends.base import Backend, Failure
 from tsautoml.backends.local import LocalBackend
@@ -79,6 +78,7 @@ from tsautoml.ensemble.blend import Component
 from tsautoml.exceptions import TsAutoMLWarning
 from tsautoml.models.baselines import Naive
 from tsautoml.search.budget import ABANDON_AFTER
+from tsautoml.search.progress import progress_bar
 from tsautoml.search.space import LearnerSpace
 from tsautoml.search.trial import Trial
 
@@ -200,7 +200,7 @@ class ForecastSearch:
         self._rung_seconds: dict[int, float] = {}
         self._units: dict[int, float] = {}
         self.climbed: list[Rung] = []
-        self.bar = tqdm(total=0, disable=not self.progress, desc="groups x trials", unit="trial", leave=False)
+        self.bar = progress_bar(self.progress, total=0, desc="groups x trials", unit="trial")
         reason = self._climb(chunks, handles, state, start)
         n_trials = sum(len(r.trials) for r in self.climbed)
         logger.info("Search stopped after %d trials (%.1fs): %s.", n_trials, time.time() - start, reason)

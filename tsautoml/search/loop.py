@@ -20,12 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tqdm.auto import tqdm
-
 from tsautoml.backends.base import Backend, Failure
 from tsautoml.config import Budget
 from tsautoml.search.budget import SearchClock
 from tsautoml.search.optimizer import TPEOptimizer
+from tsautoml.search.progress import progress_bar
 from tsautoml.search.space import LearnerSpace
 from tsautoml.search.trial import Leaderboard, Trial, TrialResult
 
@@ -77,7 +76,7 @@ def run_search(
     starts = [(s.learner, params) for s in sorted(spaces, key=lambda s: s.cost) for params in s.starts]
     if not starts:
         raise ValueError("run_search needs at least one learner space.")
-    bar = tqdm(total=budget.max_trials, disable=not progress, desc="search", unit="trial", leave=False)
+    bar = progress_bar(progress, total=budget.max_trials, desc="search", unit="trial")
     handles: dict[int, Any] = {}
     first, *queue = starts
     batch = [Trial(0, *first)]
