@@ -199,6 +199,7 @@ def test_imbalanced_classes_raise_the_guardrail_and_tune_class_weights() -> None
     with pytest.warns(TsAutoMLWarning, match="class_balance: Classes are imbalanced") as caught:
         model.fit(X.iloc[keep], y.iloc[keep])
     assert caught[0].filename == __file__  # points at the user's call
+    assert {w.category for w in caught} == {TsAutoMLWarning}, [str(w.message) for w in caught]  # no scikit-learn noise
     rails = model.guardrails().set_index("guardrail")
     assert rails.loc["class_balance", "status"] == "alerted"
     tuned = model.leaderboard()["params"].str.contains("class_weight")

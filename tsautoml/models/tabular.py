@@ -148,6 +148,9 @@ def fit_within(
     """Fit ``estimator`` on ``(X, y)``; raise :class:`TrialTimeout` once ``deadline`` passes."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a capped solver still gives a usable fit
+        # scikit-learn's advice on how it is called (e.g. class_weight presets under the warm start
+        # that slices a forest) is about tsautoml's own use of it, nothing the user can act on
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"sklearn(\.|$)")
         if deadline is None:
             return estimator.fit(X, y)
         if isinstance(estimator, (LGBMClassifier, LGBMRegressor)):
