@@ -583,6 +583,8 @@ class ForecastSearch:
         ranked = sorted(cheap, key=lambda t: (totals[t.number][0] / totals[t.number][1] if totals[t.number][1] else math.inf,
                                               self.spec.learners[t.learner] is not Naive, t.number))
         best = ranked[0]
+        if not totals[best.number][1]:
+            return best, f"{best.key} (no cheap model finished on any group)"
         return best, f"{best.key} (the best cheap model over the groups that ran)"
 
     def _assemble(
