@@ -76,3 +76,42 @@ def test_cli_fits_and_predicts_a_table(tmp_path: Path, capsys: pytest.CaptureFix
     assert predictions["prediction"].tolist() == [0] * 5
     assert main(["fit", str(data), str(model_dir), "--task", "regression"]) == 2
     assert "needs --target" in capsys.readouterr().err
+
+
+def test_cli_help_and_version_answer_without_importing_the_search_stack() -> None:
+    code = ("import sys\nfrom tsautoml.cli import main\nassert main(['--help']) == 0 and main(['fit', '--help']) == 0\n"
+            "assert main(['--version']) == 0\nprint(sorted(m for m in ('pandas', 'sklearn', 'tsautoml.automl') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert f"tsautoml {tsautoml.__version__}" in proc.stdout
+    assert "--max-trials" in proc.stdout and "[default: 15]" in proc.stdout
+
+
+def test_cli_search_options_reach_the_search(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sales.csv"
+    make_panel(4, min_length=50, max_length=60, nan_fraction=0.0).assign(store=lambda d: d["unique_id"].str[-1:]).to_csv(
+        data, index=False)
+    model_dir, out = tmp_path / "model", tmp_path / "forecast.csv"
+    args = ["fit", str(data), str(model_dir), "--horizon", "5", "--max-trials", "4", "--seed", "3", "--n-jobs", "1",
+            "--allowed-models", "Naive,SeasonalNaive", "--allowed-models", "HistoricAverage", "--freq", "D",
+            "--id-cols", "store,unique_id", "--group-by", "store"]
+    assert main(["--quiet", *args]) == 0
+    model = tsautoml.load(model_dir)
+    assert (model.max_trials, model.seed, model.group_by, model.freq) == (4, 3, ["store"], "D")
+    board = model.leaderboard()
+    assert set(board.loc[board["rung"] != "selection", "model"]) <= {"Naive", "SeasonalNaive", "HistoricAverage"}
+    assert main(["predict", str(model_dir), str(out), "--quantiles", "0.1", "--quantiles", "0.9"]) == 0
+    assert pd.read_csv(out).columns.tolist()[-2:] == ["forecast-q-10", "forecast-q-90"]
+
+
+def test_cli_verbose_logs_the_search_and_quiet_prints_results_only(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sales.csv"
+    make_panel(3, min_length=50, max_length=60, nan_fraction=0.0).to_csv(data, index=False)
+    args = ["fit", str(data), str(tmp_path / "m"), "--horizon", "5", "--max-trials", "2", "--n-jobs", "1", "--overwrite"]
+    assert main(["--verbose", *args]) == 0
+    assert "INFO tsautoml.engine.search: Search stopped after" in capfd.readouterr().err
+    assert main(["-q", *args]) == 0
+    captured = capfd.readouterr()
+    assert captured.err == "" and "Saved to" in captured.out
+    assert main(["fit", str(data), str(tmp_path / "m"), "--no-such-option"]) == 2
+    assert "No such option" in capfd.readouterr().err
