@@ -250,17 +250,3 @@ def test_the_leaderboard_says_where_a_learner_fitted_only_the_recent_history() -
     assert notes["AutoTheta"] == "fitted on the last 200 points of the 1 of 3 series that are longer"
     assert notes["AutoCES"] == "" and notes["Naive"] == ""
 
-
-def test_when_no_cheap_model_finished_the_fallback_is_naive_and_says_so() -> None:
-    from types import SimpleNamespace
-
-    from tsautoml.engine.ladder import Rung
-    from tsautoml.models.registry import FORECAST_LEARNERS
-    from tsautoml.search.trial import Trial
-
-    search = object.__new__(engine.ForecastSearch)  # only what _fallback reads
-    search.rungs = [Rung("cheap", (Trial(0, "SeasonalNaive", {}), Trial(1, "Naive", {})), 1.0)]
-    search.scores, search.sign = [[]], 1.0
-    search.spec = SimpleNamespace(learners=FORECAST_LEARNERS)
-    trial, note = search._fallback()
-    assert trial.learner == "Naive" and note == f"{trial.key} (no cheap model finished on any group)"
