@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,15 +23,13 @@ from tsautoml.engine.sizes import parse_memory
 from tsautoml.exceptions import ConfigError, NotFittedError
 from tsautoml.forecaster import Forecaster, ForecastSettings
 from tsautoml.io.persistence import load_object, save_object
-from tsautoml.setting_types import names
+from tsautoml.setting_types import TASKS, TaskName, names
 from tsautoml.tabular import Featurization, TabularModel, TabularSettings
 
 __all__ = ["TASKS", "AutoML", "load"]
 
 logger = logging.getLogger(__name__)
 
-TaskName = Literal["forecasting", "classification", "regression"]
-TASKS: tuple[str, ...] = get_args(TaskName)
 DEFAULT_TIME_BUDGET = {"forecasting": 300.0, "classification": 60.0, "regression": 60.0}
 DEFAULT_METRIC = {"forecasting": "mase", "classification": "accuracy", "regression": "r2_score"}
 

@@ -22,7 +22,14 @@ from tsautoml.data.series_notes import WHAT_IS_DONE, note_series
 from tsautoml.data.validation import series_labels, shorten
 from tsautoml.exceptions import ConfigError, TsAutoMLError, TsAutoMLWarning
 from tsautoml.metrics import CLASSIFICATION_METRICS, FORECAST_METRICS, REGRESSION_METRICS, reachable
-from tsautoml.setting_types import is_real, names, names_problem, positive_seconds, whole_number
+from tsautoml.setting_types import (
+    TASKS,
+    is_real,
+    names,
+    names_problem,
+    positive_seconds,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     from tsautoml.automl import AutoML
@@ -60,8 +67,6 @@ def raise_problems(problems: list[Problem], error: type[TsAutoMLError] = ConfigE
 
 def setting_problems(model: AutoML) -> list[Problem]:
     """Everything wrong with the settings of ``model`` (types, ranges, and how they agree)."""
-    from tsautoml.automl import TASKS
-
     out: list[Problem] = []
 
     def bad(what: str | None, fix: str, where: str = "settings") -> None:

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tsautoml import __version__
+from tsautoml.setting_types import TASKS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -27,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 _DEMO_IDS = ("store", "item")
-_TASKS = ("forecasting", "classification", "regression")  # tsautoml.automl.TASKS, without importing it
 
 
 def _demo(args: Namespace) -> None:
@@ -153,19 +155,16 @@ def _fit(args: Namespace) -> None:
     from tsautoml.exceptions import ConfigError
 
     df = _read_csv(args.data, "Data")
+    model = _model(args)
     if args.task != "forecasting":
         if args.target is None:
             raise ConfigError(f"--task {args.task} needs --target, the column to predict.")
-        model = _model(args)
         model.fit(df, target=args.target)
         print(model.guardrails()[["guardrail", "status", "message"]].to_string(index=False))
-        print(model.leaderboard().head(args.top).to_string(index=False))
-        print(f"Saved to {model.save(args.model, overwrite=args.overwrite)}")
-        return
-    if args.horizon is None:
-        raise ConfigError("Forecasting needs --horizon, the number of steps to forecast.")
-    model = _model(args)
-    model.fit(df)
+    else:
+        if args.horizon is None:
+            raise ConfigError("Forecasting needs --horizon, the number of steps to forecast.")
+        model.fit(df)
     print(model.leaderboard().head(args.top).to_string(index=False))
     print(f"Saved to {model.save(args.model, overwrite=args.overwrite)}")
 
@@ -189,7 +188,7 @@ def _predict(args: Namespace) -> None:
         print(f"{len(out):,} predictions written to {args.output}")
         return
     X_future = None if args.future is None else _read_csv(args.future, "Future")
-    quantiles = [q for q in args.quantiles] or None
+    quantiles = list(args.quantiles) or None
     forecast = model.predict(X_future=X_future, level=None if quantiles else list(args.level), quantiles=quantiles)
     assert isinstance(forecast, pd.DataFrame)  # forecasting returns a frame
     forecast.to_csv(args.output, index=False)
@@ -209,7 +208,7 @@ def _jobs_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _data_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--task", type=click.Choice(_TASKS), default="forecasting", show_default=True, help="What to learn."),
+        click.option("--task", type=click.Choice(TASKS), default="forecasting", show_default=True, help="What to learn."),
         click.option("--target", default=None, help="Column to predict (classification, regression)."),
         click.option("--metric", default=None, help="Primary metric  [default: mase; accuracy; r2_score]."),
         click.option("--horizon", type=int, default=None, help="Steps to forecast (forecasting; required)."),
@@ -237,28 +236,14 @@ def _data_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _run(command: Callable[[Namespace], int | None]) -> Callable[..., int]:
-    """A click callback that passes its options on as one namespace (with the group's ``quiet``)."""
-
-    def callback(**options: Any) -> int:
-        quiet = click.get_current_context().find_root().params.get("quiet", False)
-        return command(Namespace(**options, quiet=quiet)) or 0
-
-    callback.__name__ = command.__name__
-    return callback
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("tsautoml")
-    except PackageNotFoundError:
-        return "0.0.0 (not installed)"
+def _run(command: Callable[[Namespace], int | None], options: dict[str, Any]) -> int:
+    """Run ``command`` on the options as one namespace (with the group's ``quiet``); its exit status."""
+    quiet = click.get_current_context().find_root().params.get("quiet", False)
+    return command(Namespace(**options, quiet=quiet)) or 0
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(_version(), "--version", "-V", prog_name="tsautoml", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", "-V", prog_name="tsautoml", message="%(prog)s %(version)s")
 @click.option("--verbose", "-v", is_flag=True, help="Log what the search does (INFO).")
 @click.option("--quiet", "-q", is_flag=True, help="Print results and errors only: no progress bar, warnings or log.")
 def cli(verbose: bool, quiet: bool) -> None:
@@ -284,7 +269,7 @@ def cli(verbose: bool, quiet: bool) -> None:
 @_jobs_options
 def demo(**options: Any) -> int:
     """Search, forecast and plot the shipped store demand data."""
-    return _run(_demo)(**options)
+    return _run(_demo, options)
 
 
 @cli.command("check")
@@ -293,7 +278,7 @@ def demo(**options: Any) -> int:
 @click.option("--n-jobs", type=int, default=-1, show_default=True, hidden=True)
 def check_command(**options: Any) -> int:
     """Check a CSV and the settings without searching; list every problem (exit 2 on an error)."""
-    return _run(_check)(**options)
+    return _run(_check, options)
 
 
 @cli.command("fit")
@@ -304,7 +289,7 @@ def check_command(**options: Any) -> int:
 @_jobs_options
 def fit(**options: Any) -> int:
     """Fit on the CSV DATA (long format for forecasting, or a table) and save the model in the folder MODEL."""
-    return _run(_fit)(**options)
+    return _run(_fit, options)
 
 
 @cli.command("predict")
@@ -318,7 +303,7 @@ def fit(**options: Any) -> int:
               help="Quantile forecasts instead of intervals, e.g. --quantiles 0.1 --quantiles 0.9.")
 def predict(**options: Any) -> int:
     """Forecast or predict with the model saved in the folder MODEL and write the CSV OUTPUT."""
-    return _run(_predict)(**options)
+    return _run(_predict, options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

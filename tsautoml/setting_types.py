@@ -20,9 +20,13 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
-__all__ = ["is_real", "names", "names_problem", "positive_seconds", "whole_number"]
+__all__ = ["TASKS", "TaskName", "is_real", "names", "names_problem", "positive_seconds", "whole_number"]
+
+TaskName = Literal["forecasting", "classification", "regression"]
+#: The tasks ``AutoML`` runs.
+TASKS: tuple[str, ...] = get_args(TaskName)
 
 
 def is_real(value: Any) -> bool:

@@ -29,9 +29,10 @@ def leaderboard(
     Columns: ``rank``, ``trial``, ``model``, ``rung``, ``params``, the metric per validation
     window and its mean (over the groups where the trial succeeded), ``status``, ``error``,
     ``seconds`` (of the jobs that ran it), ``fit_time`` (inside learner fit and predict), ``weight``
-    (the trial's mean weight in the final forecast over all series)
-    and ``note`` (``note`` for every row, ``model_notes`` per model name). With several groups, also how many groups it ran on and with what outcome
-    (``groups``, ``ok``, ``failed``, ``timeout``, ``skipped``) and how many it serves.
+    (the trial's mean weight in the final forecast over all series) and ``note`` (``note`` on
+    every row, ``model_notes`` on the trials of each model named). With several groups, also how
+    many groups it ran on and with what outcome (``groups``, ``ok``, ``failed``, ``timeout``,
+    ``skipped``) and how many it serves.
     """
     rows: dict[int, dict[str, Any]] = {}
     windows: dict[int, list[np.ndarray]] = {}
