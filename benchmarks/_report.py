@@ -112,7 +112,12 @@ def print_tourism(data: Dataset, scores: pd.DataFrame) -> None:
     print(markdown(pd.DataFrame(rows), digits))
 
 
-def summary_row(data: Dataset, scores: pd.DataFrame, budget: float) -> dict[str, Any]:
+def budget_label(budget: float | None) -> str:
+    """``"300 s"``, or ``"default"`` where tsautoml sizes its own budget."""
+    return "default" if budget is None else f"{budget:g} s"
+
+
+def summary_row(data: Dataset, scores: pd.DataFrame, budget: float | None) -> dict[str, Any]:
     by = scores.set_index("method")
     owa_of = by["owa"].to_dict() if "owa" in by else {}
     peers = {p: owa_of[p] for p in PEERS if pd.notna(owa_of.get(p, math.nan))}
@@ -120,18 +125,21 @@ def summary_row(data: Dataset, scores: pd.DataFrame, budget: float) -> dict[str,
     ensembles = [m for m in owa_of if m.startswith("Median(")]  # full, or without a peer too slow to run
     ens_name = ENSEMBLE if ENSEMBLE in owa_of else (ensembles[0] if ensembles else ENSEMBLE)
     ours, ens = owa_of.get(TSAUTOML, math.nan), owa_of.get(ens_name, math.nan)
+    wall = by["wall_s"].to_dict()
+    ratio = wall.get(TSAUTOML, math.nan) / wall.get(ens_name, math.nan) if ens_name in wall else math.nan
     m4 = _data.m4_reference(data.name, data.data_dir)
     comb = m4.comb_owa if m4 else math.nan
     return {
         "dataset": data.name + (" (subset)" if data.subsampled else ""),
         "series": data.train["unique_id"].nunique(),
-        "budget s": budget if TSAUTOML in by.index else math.nan,
+        "budget": budget_label(budget) if TSAUTOML in by.index else "",
         "tsautoml OWA": ours,
         "best statsforecast OWA": f"{peers[best]:.3f} ({best})" if best else "",
         "median-ens. OWA": f"{ens:.3f} ({ens_name})" if pd.notna(ens) else "",
         "M4 Comb OWA": comb,
         "best M4 OWA": f"{m4.best_owa:.3f} ({m4.best_name})" if m4 else "",
         "beats ens.": _beats(ours, ens),
+        "wall / ens. wall": ratio,
         "beats Comb": _beats(ours, comb),
     }
 
@@ -142,13 +150,13 @@ def _beats(ours: float, other: float) -> str:
     return "yes" if ours < other else "no"
 
 
-def append_csv(path: Path, data: Dataset, budget: float, scores: pd.DataFrame, stamp: str) -> None:
+def append_csv(path: Path, data: Dataset, budget: float | None, scores: pd.DataFrame, stamp: str) -> None:
     out = scores.copy()
     out.insert(0, "timestamp", stamp)
     out.insert(1, "commit", commit())
     out.insert(2, "dataset", data.name)
     out.insert(3, "n_series", data.train["unique_id"].nunique())
-    out.insert(4, "budget_s", np.where(out["method"] == TSAUTOML, budget, np.nan))
+    out.insert(4, "budget_s", np.where(out["method"] == TSAUTOML, np.nan if budget is None else budget, np.nan))
     path.parent.mkdir(parents=True, exist_ok=True)
     out[CSV_COLUMNS].to_csv(
         path, mode="a", header=not path.is_file(), index=False, float_format="%.6g"
@@ -178,17 +186,17 @@ def commit() -> str:
 
 
 # ---------------------------------------------------------------------------------- logs
-def _header(data: Dataset, budget: float) -> list[str]:
+def _header(data: Dataset, budget: float | None) -> list[str]:
     n = data.train["unique_id"].nunique()
     return [
         f"# tsautoml on {data.name}: {n} of {data.n_series_total} series, h={data.horizon}, "
-        f"m={data.season_length}, time_budget={budget:g} s, seed=0, n_jobs=-1",
+        f"m={data.season_length}, time_budget={budget_label(budget)}, seed=0, n_jobs=-1",
         f"# {now()} commit {commit()}",
     ]
 
 
 def write_log(
-    path: Path, data: Dataset, budget: float, automl: Any, stats: dict[str, Any],
+    path: Path, data: Dataset, budget: float | None, automl: Any, stats: dict[str, Any],
     log_lines: list[str], warning_lines: list[str],
 ) -> None:  # fmt: skip
     """Search statistics, model wins, the top 10 of the leaderboard, warnings and log records."""
@@ -221,17 +229,17 @@ def write_log(
 
 
 def write_failure_log(
-    path: Path, data: Dataset, budget: float, exc: BaseException, lines: list[str]
+    path: Path, data: Dataset, budget: float | None, exc: BaseException, lines: list[str]
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     path.write_text("\n".join([*_header(data, budget), "", "## FAILED", trace, *lines]) + "\n")
 
 
-def print_summary(summary: list[dict[str, Any]], budget: float, out: Path) -> None:
+def print_summary(summary: list[dict[str, Any]], budget: float | None, out: Path) -> None:
     """The cross-dataset table: tsautoml vs the best peer, the ensemble and M4's references."""
-    print(f"\n### Summary (tsautoml time_budget {budget:g} s per dataset; OWA, lower is better)")
-    digits = {"tsautoml OWA": 3, "median-ens. OWA": 3, "M4 Comb OWA": 3, "budget s": 0}
+    print(f"\n### Summary (tsautoml time_budget {budget_label(budget)} per dataset; OWA, lower is better)")
+    digits = {"tsautoml OWA": 3, "median-ens. OWA": 3, "M4 Comb OWA": 3, "wall / ens. wall": 2}
     print(markdown(pd.DataFrame(summary), digits))
     print(
         "M4 Comb and best-submission OWA are the official values for the whole frequency: the "

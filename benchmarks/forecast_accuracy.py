@@ -22,6 +22,7 @@ import argparse
 import json
 import logging
 import math
+import re
 import sys
 import time
 import warnings
@@ -47,6 +48,7 @@ from _report import ENSEMBLE, PEERS, TSAUTOML  # noqa: E402
 
 from tsautoml.metrics import get_metric, owa  # noqa: E402
 
+#: Every multi-series set of the shared folder, the first seven the ones measured longest.
 DATASETS = (
     "m4_hourly",
     "m4_weekly",
@@ -55,8 +57,18 @@ DATASETS = (
     "m4_daily_other",
     "tourism_monthly",
     "tourism_quarterly",
+    "tourism_yearly",
+    "m1_monthly",
+    "m1_quarterly",
+    "m1_yearly",
+    "aus_retail",
+    "pbs",
+    "classic_monthly",
+    "classic_quarterly",
+    "classic_yearly",
 )
 ENSEMBLE_MEMBERS = ("AutoETS", "AutoTheta", "AutoARIMA")
+DEFAULT_BUDGET = re.compile(r"No time_budget or max_trials given: searching for (\d+) s")
 
 
 # ----------------------------------------------------------------------------- timing
@@ -264,8 +276,12 @@ def capture_tsautoml_logs() -> Iterator[_Records]:
         logger.setLevel(level)
 
 
-def run_tsautoml(data: Dataset, budget: float, log_path: Path) -> Run:
-    """Fit ``AutoML`` on the training data with ``budget`` seconds and forecast the test horizon."""
+def run_tsautoml(data: Dataset, budget: float | None, log_path: Path) -> Run:
+    """Fit ``AutoML`` on the training data with ``budget`` seconds and forecast the test horizon.
+
+    With ``budget=None`` tsautoml sizes its own budget (no ``time_budget``, no ``max_trials``);
+    the seconds it chose are in the run's note.
+    """
     try:
         from tsautoml.automl import AutoML
     except Exception as exc:  # the learners may still be in progress
@@ -290,8 +306,9 @@ def run_tsautoml(data: Dataset, budget: float, log_path: Path) -> Run:
     report.write_log(
         log_path, data, budget, automl, stats, logs.lines(), [str(w.message) for w in caught]
     )
-    note = f"{len(caught)} warnings" if caught else ""
-    return Run(TSAUTOML, yhat, total.wall_s, total.cpu_s, note=note, extra=stats)
+    chosen = next((m.group(1) for line in logs.lines() if (m := DEFAULT_BUDGET.search(line))), None)
+    notes = [f"default budget {chosen} s" if chosen else "", f"{len(caught)} warnings" if caught else ""]
+    return Run(TSAUTOML, yhat, total.wall_s, total.cpu_s, note="; ".join(n for n in notes if n), extra=stats)
 
 
 def search_stats(automl: Any, fit_wall_s: float, search_wall_s: float) -> dict[str, Any]:
@@ -391,7 +408,7 @@ def evaluate_dataset(data: Dataset, args: argparse.Namespace, stamp: str) -> dic
     ensemble = median_ensemble(runs)
     runs += [ensemble] if ensemble else []
     if not args.no_tsautoml:
-        print(f"  fitting tsautoml ({args.budget:g} s budget) ...", flush=True)
+        print(f"  fitting tsautoml ({report.budget_label(args.budget)} budget) ...", flush=True)
         runs.append(
             run_tsautoml(data, args.budget, args.out / f"forecast_accuracy_{data.name}.log")
         )
@@ -425,11 +442,21 @@ def _positive(text: str) -> int:
     return value
 
 
+def _budget(text: str) -> float | None:
+    if text == "default":
+        return None
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds or 'default', got {text}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
     p.add_argument(
-        "--budget", type=float, default=300.0, help="tsautoml time_budget per dataset, s"
+        "--budget", type=_budget, default=300.0,
+        help="tsautoml time_budget per dataset, s; 'default': the budget tsautoml sizes itself",
     )
     p.add_argument("--peers", nargs="+", choices=PEERS, default=list(PEERS))
     p.add_argument("--refresh-peers", action="store_true", help="refit peers even when cached")

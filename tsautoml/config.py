@@ -65,6 +65,11 @@ class CVConfig:
         of them get fewer windows.
     step
         Steps between windows (default: the horizon).
+    carry_forward
+        Learners that declare it (``LearnerSpec.forward``: AutoTheta, AutoARIMA) are fitted on
+        the first window only, and their fitted models run over the later windows' longer
+        history without re-estimation (statsforecast's ``cross_validation(refit=False)``): their
+        validation costs one fit instead of ``n_windows``. False: every window is fitted anew.
 
     Examples
     --------
@@ -74,10 +79,13 @@ class CVConfig:
 
     n_windows: int = 3
     step: int | None = None
+    carry_forward: bool = True
 
     def __post_init__(self) -> None:
         _raise([whole_number("n_windows", self.n_windows, low=1),
                 whole_number("step", self.step, low=1) if self.step is not None else None])
+        if not isinstance(self.carry_forward, bool):
+            raise ConfigError(f"carry_forward must be True or False, got {self.carry_forward!r}.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,7 @@ class Forecaster:
         context = {"season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
                    "seed": s.seed, "n_jobs": 1}
         spec = SearchSpec(horizon=s.horizon, n_windows=s.cv.n_windows, step=s.cv.step, metric=s.metric,
-                          learners=learners, context=context)
+                          learners=learners, context=context, carry_forward=s.cv.carry_forward)
         spaces = self._spaces(panel, learners, layout)
         search = ForecastSearch(
             spec, spaces, layout, self.backend, budget=self._budget(panel, spaces, spec),
@@ -110,7 +110,8 @@ class Forecaster:
         s = self.settings
         if not s.budget_from_data:
             return s.budget
-        chosen = default_budget(panel, spaces, spec.learners, spec.context, s.cv.n_windows, self.backend.n_workers, s.seed)
+        chosen = default_budget(panel, spaces, spec.learners, spec.context, s.cv.n_windows, self.backend.n_workers, s.seed,
+                                spec.carry_forward)
         if chosen is None:
             logger.info("No time_budget or max_trials given, and the classic models could not be timed: "
                         "searching for %.0f s.", s.budget.time_s)

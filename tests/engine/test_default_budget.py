@@ -14,6 +14,7 @@ from tsautoml.engine import default_budget as budget_module
 from tsautoml.engine.default_budget import MAX_BUDGET, MIN_BUDGET, SAFETY, default_budget
 from tsautoml.models.registry import FORECAST_LEARNERS
 from tsautoml.search.space import ForecastContext, forecast_spaces
+from tsautoml.search.tasks import CARRIED_WINDOW_COST
 
 
 def _monthly(n: int, length: int = 96, seed: int = 0) -> pd.DataFrame:
@@ -37,11 +38,16 @@ CONTEXT = {"season_length": 12, "horizon": 6, "seed": 0, "n_jobs": 1}
 
 def test_the_budget_is_the_classic_models_cost_on_every_window_and_the_refit() -> None:
     panel = Panel.from_frame(_monthly(40))
-    chosen = default_budget(panel, _spaces({"Naive", "AutoETS", "AutoTheta"}), FORECAST_LEARNERS, CONTEXT,
-                            n_windows=3, n_workers=2, seed=0)
+    spaces = _spaces({"Naive", "AutoETS", "AutoTheta"})
+    chosen = default_budget(panel, spaces, FORECAST_LEARNERS, CONTEXT, n_windows=3, n_workers=2, seed=0,
+                            carry_forward=False)
     assert chosen is not None and chosen.classic_seconds > 0
-    assert chosen.seconds == pytest.approx(np.clip(SAFETY * 4 * chosen.classic_seconds, MIN_BUDGET, MAX_BUDGET))
+    assert chosen.validation_seconds == pytest.approx(4 * chosen.classic_seconds)  # 3 windows and the refit
+    assert chosen.seconds == pytest.approx(np.clip(SAFETY * chosen.validation_seconds, MIN_BUDGET, MAX_BUDGET))
     assert "AutoTheta, AutoETS" in chosen.note and "40 series" in chosen.note and "Naive" not in chosen.note
+    theta = default_budget(panel, _spaces({"AutoTheta"}), FORECAST_LEARNERS, CONTEXT, n_windows=3, n_workers=2, seed=0)
+    assert theta is not None  # AutoTheta carries its first window forward: 1 + 2 x 0.1 fits, and the refit
+    assert theta.validation_seconds == pytest.approx((2 + 2 * CARRIED_WINDOW_COST) * theta.classic_seconds)
 
 
 def test_a_learner_the_probe_cannot_time_counts_at_its_declared_cost(monkeypatch) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tsautoml import AutoML, ColumnSpec, ScaleOut
+from tsautoml import AutoML, ColumnSpec, CVConfig, ScaleOut
 from tsautoml.engine import search as engine
 from tsautoml.engine.runlog import read_jsonl
 from tsautoml.exceptions import ConfigError
@@ -247,6 +247,18 @@ def test_the_leaderboard_says_where_a_learner_fitted_only_the_recent_history() -
     model = AutoML(task="forecasting", horizon=7, season_length=7, max_trials=3, n_jobs=1, progress=False,
                    allowed_models=["Naive", "AutoTheta", "AutoCES"]).fit(pd.concat([short, long], ignore_index=True))
     notes = model.leaderboard().set_index("model")["note"]
-    assert notes["AutoTheta"] == "fitted on the last 200 points of the 1 of 3 series that are longer"
+    assert notes["AutoTheta"] == ("fitted on the last 200 points of the 1 of 3 series that are longer; "
+                                  "fitted on the first validation window; its models carried over the other 2")
     assert notes["AutoCES"] == "" and notes["Naive"] == ""
+
+
+def test_the_leaderboard_says_which_learners_carry_their_first_window_forward() -> None:
+    frame = make_panel(3, min_length=60, max_length=80, nan_fraction=0.0, seed=5)
+    notes = {}
+    for carry in (True, False):
+        model = AutoML(task="forecasting", horizon=7, season_length=7, max_trials=3, n_jobs=1, progress=False,
+                       cv=CVConfig(n_windows=2, carry_forward=carry), allowed_models=["AutoETS", "AutoTheta"]).fit(frame)
+        notes[carry] = model.leaderboard().set_index("model")["note"]
+    assert notes[True]["AutoTheta"] == "fitted on the first validation window; its models carried over the other 1"
+    assert notes[True]["AutoETS"] == notes[False]["AutoETS"] == notes[False]["AutoTheta"] == ""
 

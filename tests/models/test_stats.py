@@ -12,7 +12,7 @@ import pytest
 from statsforecast import models as sf
 
 from tsautoml.data.grouped import Panel
-from tsautoml.exceptions import ConfigError, DataValidationError, TrialTimeout
+from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TrialTimeout
 from tsautoml.models.base import Future, LocalLearner, clean_series
 from tsautoml.models.baselines import SeasonalNaive
 from tsautoml.models.spec import MIN_HISTORY
@@ -142,6 +142,58 @@ def test_long_series_are_fitted_on_their_last_seasons_only(learner: LocalLearner
     reference = {"AutoETS": sf.AutoETS, "AutoTheta": sf.AutoTheta, "AutoARIMA": sf.AutoARIMA}[type(learner).__name__]
     np.testing.assert_allclose(forecast.mean[0], _direct(reference(season_length=4), long[-limit:], 5, None)["mean"])
     np.testing.assert_allclose(forecast.mean[1], _direct(reference(season_length=4), short, 5, None)["mean"])
+
+
+def _forward(model: Any, y_fit: np.ndarray, y: np.ndarray, h: int, X: Any = None, X_future: Any = None) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = model.fit(y_fit, X if X is None else X[: y_fit.size])
+        return np.asarray(fitted.forward(y, h, X=X, X_future=X_future)["mean"], dtype=np.float64)
+
+
+@pytest.mark.parametrize(("learner", "reference"), [(AutoTheta(season_length=4), sf.AutoTheta),
+                                                    (AutoARIMA(season_length=4), sf.AutoARIMA)], ids=repr)
+def test_carried_models_run_over_the_longer_history_without_refitting(learner: LocalLearner, reference: Any) -> None:
+    a, b, c = _seasonal(60, 4, 0), _seasonal(50, 4, 1), _seasonal(40, 4, 2)
+    fitted = learner.fit(_panel({"a": a[:52], "b": b[:42]}))
+    carried = fitted.carried(_panel({"p": b, "q": c, "r": a}), np.array([1, -1, 0]))  # ids sort as p, q, r
+    forecast = carried.predict(5)
+    np.testing.assert_allclose(forecast.mean[2], _forward(reference(season_length=4), a[:52], a, 5))
+    np.testing.assert_allclose(forecast.mean[0], _forward(reference(season_length=4), b[:42], b, 5))
+    np.testing.assert_allclose(forecast.mean[1], _direct(reference(season_length=4), c, 5, None)["mean"])  # new: fitted
+    assert carried.n_series_ == 3 and fitted.predict(5).mean.shape == (2, 5)  # the source is left as it was
+
+
+def test_a_carried_series_keeps_the_start_of_its_first_fit() -> None:
+    learner = AutoTheta(season_length=4)
+    limit = learner.history_limit()
+    y = _seasonal(limit + 30, 4, 0)
+    fitted = learner.fit(_panel({"a": y[:-10]}))
+    carried = fitted.carried(_panel({"a": y}), np.array([0]))
+    assert fitted.origins_[0] == carried.origins_[0] == 20  # the last `limit` of limit + 20 points
+    start = int(fitted.origins_[0])
+    np.testing.assert_allclose(carried.predict(3).mean[0], _forward(sf.AutoTheta(season_length=4), y[start:-10], y[start:], 3))
+
+
+def test_a_series_that_fell_back_is_fitted_anew_when_carried() -> None:
+    fitted = AutoETS(season_length=4).fit(_panel({"a": np.arange(5.0)}))  # too short: seasonal naive
+    assert fitted.fallbacks_
+    y = _seasonal(40, 4, 3)
+    carried = fitted.carried(_panel({"a": y}), np.array([0]))
+    assert not carried.fallbacks_
+    np.testing.assert_allclose(carried.predict(4).mean[0], _direct(sf.AutoETS(season_length=4), y, 4, None)["mean"])
+
+
+def test_carried_auto_arima_uses_the_exogenous_columns_it_was_fitted_with(exog_panel: Panel, fitted_arima: AutoARIMA) -> None:
+    position = np.arange(exog_panel.n_series)
+    carried = fitted_arima.carried(exog_panel, position)  # the same history: the same forecasts
+    future = _future(exog_panel, 3, price=np.array([[2.9, 1.1, 2.5], [1.0, 2.8, 1.6]]))
+    np.testing.assert_allclose(carried.predict(3, future).mean, fitted_arima.predict(3, future).mean, rtol=1e-8)
+
+
+def test_carrying_needs_a_fitted_learner() -> None:
+    with pytest.raises(NotFittedError, match="not fitted"):
+        AutoTheta().carried(_panel({"a": _seasonal(30, 4, 0)}), np.array([0]))
 
 
 def test_auto_ces_keeps_the_whole_history() -> None:

@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tsautoml.data.grouped import GroupedArray, Panel
@@ -18,15 +19,16 @@ from tsautoml.testing import make_panel
 TRIALS = [
     Trial(0, "SeasonalNaive"),
     Trial(1, "AutoETS"),
+    Trial(4, "AutoTheta"),  # carried forward over the later windows
     Trial(2, "Ridge", {"lags": "short", "strategy": "recursive", "target_transform": "scale"}),
     Trial(3, "LightGBM", {"lags": "seasonal", "strategy": "direct", "n_estimators": 30}),
 ]
 
 
-def _task(panel: Panel, horizon: int = 5) -> ForecastTask:
-    folds = RollingOriginSplitter(n_windows=2, horizon=horizon).split(panel.indptr)
+def _task(panel: Panel, horizon: int = 5, n_windows: int = 2, carry_forward: bool = True) -> ForecastTask:
+    folds = RollingOriginSplitter(n_windows=n_windows, horizon=horizon).split(panel.indptr)
     context = {"season_length": 7, "horizon": horizon, "seed": 0}
-    return ForecastTask(panel, horizon, folds, "mase", FORECAST_LEARNERS, context)
+    return ForecastTask(panel, horizon, folds, "mase", FORECAST_LEARNERS, context, carry_forward)
 
 
 @pytest.mark.parametrize("trial", TRIALS, ids=[t.learner for t in TRIALS])
@@ -75,3 +77,32 @@ def test_a_trial_too_slow_for_its_fold_share_stops_early() -> None:
     result = _task(panel).evaluate(Trial(0, "AutoETS"), time_left=2.0)
     assert result.status == "timeout" and "would need" in result.error
     assert time.monotonic() - tic < 2.0 / 2  # gave up within the first fold's share
+
+
+def test_a_forward_learner_is_fitted_on_the_first_window_and_carried_over_the_others() -> None:
+    short = make_panel(1, min_length=12, max_length=12, nan_fraction=0.0, seed=2).assign(unique_id="short")
+    frame = pd.concat([make_panel(5, min_length=40, max_length=90, nan_fraction=0.0, seed=3), short])
+    panel = Panel.from_frame(frame)
+    task = _task(panel, n_windows=3)
+    assert task.folds[0].series.size < panel.n_series  # the short series join in the later windows
+    carried = task.evaluate(Trial(0, "AutoTheta"), None)
+    refitted = _task(panel, n_windows=3, carry_forward=False).evaluate(Trial(0, "AutoTheta"), None)
+    assert carried.status == refitted.status == "ok"
+    first = len(task.folds[0].test_index)
+    np.testing.assert_array_equal(carried.oof[:first], refitted.oof[:first])
+    fitted, _ = task.fit_fold(task.make_learner(Trial(0, "AutoTheta")), task.folds[0], None)
+    for k in (1, 2):
+        fold = task.folds[k]
+        position = np.full(panel.n_series, -1)
+        position[task.folds[0].series] = np.arange(task.folds[0].series.size)
+        expected = fitted.carried(task._train(fold), position[fold.series]).predict(5).mean.ravel()
+        np.testing.assert_allclose(carried.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]], expected)
+    assert not np.allclose(carried.oof[first:], refitted.oof[first:])
+    assert 0 < carried.info["fit_seconds"] <= carried.fit_time
+
+
+def test_learners_not_declared_forward_are_fitted_on_every_window() -> None:
+    panel = Panel.from_frame(make_panel(4, min_length=60, max_length=60, nan_fraction=0.0, seed=4))
+    carried = _task(panel).evaluate(Trial(0, "AutoETS"), None)
+    refitted = _task(panel, carry_forward=False).evaluate(Trial(0, "AutoETS"), None)
+    np.testing.assert_array_equal(carried.oof, refitted.oof)

@@ -32,7 +32,11 @@ __all__ = ["ChunkData", "SearchSpec", "TrialsJob", "TrialsOutcome", "TrialScores
 
 @dataclass(frozen=True)
 class SearchSpec:
-    """What every job needs besides the data: horizon, validation, metric, learners, context."""
+    """What every job needs besides the data: horizon, validation, metric, learners, context.
+
+    ``carry_forward``: learners whose spec says ``forward`` fit the first window only
+    (:class:`~tsautoml.config.CVConfig`).
+    """
 
     horizon: int
     n_windows: int
@@ -40,6 +44,7 @@ class SearchSpec:
     metric: str
     learners: Mapping[str, type[BaseLearner]]
     context: dict[str, Any] = field(default_factory=dict)
+    carry_forward: bool = True
 
     @functools.cached_property
     def scorer(self) -> ForecastMetric:
@@ -133,6 +138,7 @@ class TrialScores:
     error: list[str]
     duration: float
     fit_time: float = 0.0  # inside learner fit and predict
+    fit_seconds: float = 0.0  # the estimated time of one fit on all the data (the refit)
 
 
 @dataclass
@@ -165,16 +171,17 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
             if spec.is_global(trial.learner):
                 parts = [_evaluate(chunk, spec, trial, rows[chunk.search_group[rows] == g], matrix, _left(job.deadline))
                          for g in groups]
-                return [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts)
-            state, message, fit_time = _evaluate(chunk, spec, trial, rows[first::every], matrix, time_left)
-            return [state] * groups.size, [message] * groups.size, fit_time
+                return [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts), sum(p[3] for p in parts)
+            state, message, fit_time, fit_seconds = _evaluate(chunk, spec, trial, rows[first::every], matrix, time_left)
+            return [state] * groups.size, [message] * groups.size, fit_time, fit_seconds
 
         outcome = call_before(evaluate, None if job.deadline is None else job.deadline + ABANDON_AFTER)
         if isinstance(outcome, Failure):  # stuck past the deadline: left behind, with the forecasts it writes
             scores.append(uniform_scores(trial, groups, spec, outcome.status, outcome.error, time.monotonic() - start))
             continue
-        status, error, fit_time = outcome
-        scores.append(_scored(chunk, spec, folds, trial, groups, status, error, matrix, time.monotonic() - start, fit_time))
+        status, error, fit_time, fit_seconds = outcome
+        scores.append(_scored(chunk, spec, folds, trial, groups, status, error, matrix, time.monotonic() - start,
+                              fit_time, fit_seconds))
         oof[trial.number] = matrix
     return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
 
@@ -204,14 +211,15 @@ def merge_shards(chunk: ChunkData, spec: SearchSpec, parts: list[TrialsOutcome])
             scores.append(first)
             continue
         scores.append(_scored(chunk, spec, folds, first.trial, first.groups, status, error, matrix,
-                              sum(s.duration for s in shards), sum(s.fit_time for s in shards)))
+                              sum(s.duration for s in shards), sum(s.fit_time for s in shards),
+                              sum(s.fit_seconds for s in shards)))
         oof[number] = matrix
     return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
 
 
 def _scored(
     chunk: ChunkData, spec: SearchSpec, folds: list[Fold], trial: Trial, groups: np.ndarray, status: list[str],
-    error: list[str], matrix: np.ndarray, duration: float, fit_time: float,
+    error: list[str], matrix: np.ndarray, duration: float, fit_time: float, fit_seconds: float,
 ) -> TrialScores:
     """A trial's scores per group and window from its out-of-fold forecasts ``matrix``."""
     window = group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
@@ -221,7 +229,7 @@ def _scored(
     unscored = ok & ~np.isfinite(mean)
     status = ["unvalidated" if u else s for s, u in zip(status, unscored, strict=True)]
     return TrialScores(trial=trial, groups=groups, status=status, window_scores=window, score=mean, error=error,
-                       duration=duration, fit_time=fit_time)
+                       duration=duration, fit_time=fit_time, fit_seconds=fit_seconds)
 
 
 def window_mean(window: np.ndarray) -> np.ndarray:
@@ -244,28 +252,29 @@ def uniform_scores(trial: Trial, groups: np.ndarray, spec: SearchSpec, status: s
 
 def _evaluate(
     chunk: ChunkData, spec: SearchSpec, trial: Trial, rows: np.ndarray, matrix: np.ndarray, time_left: float | None
-) -> tuple[str, str, float]:
+) -> tuple[str, str, float, float]:
     """Cross-validate ``trial`` on the search series ``rows``, writing its forecasts into ``matrix``.
 
-    Returns the status, the error message and the seconds spent inside the learner.
+    Returns the status, the error message, the seconds spent inside the learner and the
+    estimated seconds of one fit on all the data.
     """
     if rows.size == 0:
-        return "unvalidated", "no series long enough to validate", 0.0
+        return "unvalidated", "no series long enough to validate", 0.0, 0.0
     if time_left is not None and time_left <= 0:
-        return "skipped", "the time budget ran out before it started", 0.0
+        return "skipped", "the time budget ran out before it started", 0.0, 0.0
     panel = chunk.search_panel if rows.size == chunk.search.size else chunk.search_panel.select(rows)
     folds = [f for f in spec.splitter().split(panel.indptr) if f.series.size]  # short groups: fewer windows
     if not folds:
-        return "unvalidated", "no series long enough to validate", 0.0
-    task = ForecastTask(panel, spec.horizon, folds, spec.metric, spec.learners, spec.context)
+        return "unvalidated", "no series long enough to validate", 0.0, 0.0
+    task = ForecastTask(panel, spec.horizon, folds, spec.metric, spec.learners, spec.context, spec.carry_forward)
     result = task.evaluate(trial, time_left)
     if result.status != "ok":
-        return result.status, result.error, result.fit_time
+        return result.status, result.error, result.fit_time, 0.0
     h = spec.horizon
     for k, fold in enumerate(folds):
         block = result.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]].reshape(-1, h)
         matrix[rows[fold.series], fold.window * h : (fold.window + 1) * h] = block
-    return "ok", "", result.fit_time
+    return "ok", "", result.fit_time, float(result.info["fit_seconds"])
 
 
 def group_window_scores(

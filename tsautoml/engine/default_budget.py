@@ -2,10 +2,11 @@
 
 The yardstick is what a user would otherwise run: the classic statistical models
 (``LearnerSpec.classic``: ETS, Theta, ARIMA, CES) fitted once on every series. Each is timed on
-a seeded sample of series; the search must fit them on every validation window and once more
-for the refit, so the budget is
+a seeded sample of series; the search must validate them (a fit per window, or one fit carried
+over the windows for a learner whose spec says ``forward``: ``search.tasks.window_work``) and
+fit them once more for the refit, so the budget is
 
-    ``SAFETY * (n_windows + 1) * sum(seconds per series) * n_series / n_workers``,
+    ``SAFETY * sum(fits * seconds per series) * n_series / n_workers``,
 
 clipped to ``[MIN_BUDGET, MAX_BUDGET]``. Each learner is first fitted on one series, untimed
 (it compiles its kernels there). The probe stops once it has spent ``PROBE_SECONDS``; a learner
@@ -27,6 +28,7 @@ from tsautoml.data.grouped import Panel
 from tsautoml.models.base import BaseLearner
 from tsautoml.models.registry import build_learner
 from tsautoml.search.space import LearnerSpace
+from tsautoml.search.tasks import window_work
 
 __all__ = ["MAX_BUDGET", "MIN_BUDGET", "PROBE_SERIES", "SAFETY", "DefaultBudget", "default_budget"]
 
@@ -39,16 +41,17 @@ MAX_BUDGET = 1800.0
 
 @dataclass(frozen=True, slots=True)
 class DefaultBudget:
-    """The chosen budget, the estimated time of the classic models fitted once, and how it was found."""
+    """The chosen budget, the estimated time of the classic models fitted once and validated then refitted, and how."""
 
     seconds: float
     classic_seconds: float
+    validation_seconds: float
     note: str
 
 
 def default_budget(
     panel: Panel, spaces: list[LearnerSpace], learners: Mapping[str, type[BaseLearner]], context: Mapping[str, Any],
-    n_windows: int, n_workers: int, seed: int,
+    n_windows: int, n_workers: int, seed: int, carry_forward: bool = True,
 ) -> DefaultBudget | None:
     """Time the classic learners among ``spaces`` on a sample of ``panel`` and size the search from it."""
     classic = [sp for sp in spaces if learners[sp.learner].spec.classic] or [max(spaces, key=lambda sp: sp.cost)]
@@ -72,14 +75,18 @@ def default_budget(
     if not measured:
         return None
     per_cost = float(np.mean([measured[sp.learner] / sp.cost for sp in classic if sp.learner in measured]))
-    per_series = sum(measured.get(sp.learner, per_cost * sp.cost) for sp in classic)
-    once = per_series * panel.n_series / max(n_workers, 1)
-    seconds = float(np.clip(SAFETY * (n_windows + 1) * once, MIN_BUDGET, MAX_BUDGET))
+    per_series = {sp.learner: measured.get(sp.learner, per_cost * sp.cost) for sp in classic}
+    fits = {sp.learner: window_work(n_windows, carry_forward and learners[sp.learner].spec.forward).sum() + 1.0
+            for sp in classic}
+    share = panel.n_series / max(n_workers, 1)
+    once = sum(per_series.values()) * share
+    validation = sum(fits[name] * per_series[name] for name in per_series) * share
+    seconds = float(np.clip(SAFETY * validation, MIN_BUDGET, MAX_BUDGET))
     names = ", ".join(sp.learner for sp in classic)
-    note = (f"No time_budget or max_trials given: searching for {seconds:.0f} s ({SAFETY:g} x {n_windows + 1} fits of "
-            f"the {once:.1f} s that {names} take once on all {panel.n_series} series with {n_workers} worker(s), "
-            f"timed on {sample.size} series).")
-    return DefaultBudget(seconds, once, note)
+    note = (f"No time_budget or max_trials given: searching for {seconds:.0f} s ({SAFETY:g} x the {validation:.1f} s "
+            f"that validating {names} on {n_windows} window(s) and refitting them takes; they take {once:.1f} s once "
+            f"on all {panel.n_series} series with {n_workers} worker(s), timed on {sample.size} series).")
+    return DefaultBudget(seconds, once, validation, note)
 
 
 def _fit(cls: type[BaseLearner], space: LearnerSpace, context: Mapping[str, Any], panel: Panel, horizon: int,

@@ -14,7 +14,7 @@ from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.ladder import Rung
 from tsautoml.engine.refit import GroupChoice
 
-__all__ = ["choices_frame", "group_trials", "history_notes", "leaderboard"]
+__all__ = ["choices_frame", "group_trials", "learner_notes", "leaderboard"]
 
 _GROUP_COUNTS = ("groups", "ok", "failed", "timeout", "skipped", "groups_served")
 
@@ -74,15 +74,27 @@ def _empty_row(s: TrialScores, rung: str, model_notes: Mapping[str, str]) -> dic
             "note": model_notes.get(s.trial.learner, "")}
 
 
-def history_notes(learners: Mapping[str, type], season_length: int, lengths: np.ndarray) -> dict[str, str]:
-    """Per learner whose spec limits the history it fits on, what that limit cut here."""
+def learner_notes(
+    learners: Mapping[str, type], season_length: int, lengths: np.ndarray, carried_windows: int
+) -> dict[str, str]:
+    """Per learner, how its spec changes its fits here: the history limit, the windows carried forward.
+
+    ``carried_windows``: the validation windows after the first (0 when nothing is carried).
+    """
     notes = {}
     for name, cls in learners.items():
         spec = getattr(cls, "spec", None)
-        limit = spec.history_limit(season_length) if spec is not None else None
+        if spec is None:
+            continue
+        parts = []
+        limit = spec.history_limit(season_length)
         longer = int((lengths > limit).sum()) if limit is not None else 0
         if longer:
-            notes[name] = f"fitted on the last {limit} points of the {longer} of {lengths.size} series that are longer"
+            parts.append(f"fitted on the last {limit} points of the {longer} of {lengths.size} series that are longer")
+        if spec.forward and carried_windows:
+            parts.append(f"fitted on the first validation window; its models carried over the other {carried_windows}")
+        if parts:
+            notes[name] = "; ".join(parts)
     return notes
 
 

@@ -64,7 +64,7 @@ from tsautoml.engine.refit import (
     assemble_chunk,
     refit_members,
 )
-from tsautoml.engine.report import choices_frame, group_trials, history_notes, leaderboard
+from tsautoml.engine.report import choices_frame, group_trials, leaderboard, learner_notes
 from tsautoml.engine.runlog import RunLog, data_digest
 from tsautoml.engine.selection import (
     ChunkChoice,
@@ -185,7 +185,8 @@ class ForecastSearch:
                 self.log.save("plan", plan, "trials", [])
         self.plan = plan
         season = int(self.spec.context.get("season_length", 1))
-        self._model_notes = history_notes(self.spec.learners, season, panel.target.lengths)
+        carried = self.spec.n_windows - 1 if self.spec.carry_forward else 0
+        self._model_notes = learner_notes(self.spec.learners, season, panel.target.lengths, carried)
         chunks = self.chunks = self._chunks(panel, plan)
         handles = [self.backend.put(c) for c in chunks]
         self._series_per_group = np.zeros(self.layout.n_groups)  # series each group's search scores on
@@ -256,9 +257,9 @@ class ForecastSearch:
         """Leave the refit the time it will take: each chunk's most expensive trials fitted once more."""
         if self.time_budget is None or self.end is None:
             return
-        dearest = [sorted((s.duration for s in chunk), reverse=True)[:_REFIT_MEMBERS] for chunk in self.scores]
+        dearest = [sorted((s.fit_seconds for s in chunk), reverse=True)[:_REFIT_MEMBERS] for chunk in self.scores]
         total, largest = sum(sum(d) for d in dearest), max((d[0] for d in dearest if d), default=0.0)
-        refit = REFIT_SAFETY * self._wall_units(total, largest) / self.spec.n_windows  # one member is one worker's
+        refit = REFIT_SAFETY * self._wall_units(total, largest)  # one member is one worker's
         reserve = max(refit + self._selection_seconds(), (1.0 - MAX_SEARCH_SHARE) * self.time_budget)
         self.deadline = min(start + MAX_SEARCH_SHARE * self.time_budget, self.end - reserve)
 
@@ -638,7 +639,8 @@ class ForecastSearch:
         spec = {k: v for k, v in self.spec.context.items() if k != "n_jobs"}
         return {
             "data": data, "horizon": self.spec.horizon, "metric": self.spec.metric,
-            "n_windows": self.spec.n_windows, "step": self.spec.step, "learners": sorted(self.spec.learners),
+            "n_windows": self.spec.n_windows, "step": self.spec.step, "carry_forward": self.spec.carry_forward,
+            "learners": sorted(self.spec.learners),
             "context": json.dumps(spec, sort_keys=True, default=str), "max_trials": self.max_trials,
             "exit_score": self.exit_score, "patience": self.patience, "seed": self.seed,
             "ladder": [[t.key for t in r.trials] for r in self.rungs],

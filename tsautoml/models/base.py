@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
 from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import DataValidationError, NotFittedError, TrialTimeout
@@ -199,18 +199,45 @@ class LocalLearner(BaseLearner):
     A series shorter than :meth:`min_length`, or whose model raises, is fitted with the
     first model of ``fallback_chain()`` that works; ``fallbacks_`` records which and why.
     Where the spec sets a history limit (:meth:`LearnerSpec.history_limit`), a longer
-    series is fitted on its most recent points only; ``history_cut_`` counts those series.
+    series is fitted on its most recent points only; ``history_cut_`` counts those series and
+    ``origins_`` gives, per series, the first point its fit used. :meth:`carried` runs the
+    fitted models over a longer history without re-estimating them.
     """
 
     _deadline_every: ClassVar[int] = 1  # series between deadline checks
+    states_: list[tuple[LocalLearner, Any]]
+    origins_: np.ndarray
 
     def fallback_chain(self) -> list[LocalLearner]:
         """Learners tried, in order, where this one cannot fit a series."""
         return []
 
     def _fit(self, panel: Panel, deadline: float | None) -> None:
+        self._fit_states(panel, deadline)
+
+    def carried(self, panel: Panel, previous: np.ndarray, deadline: float | None = None) -> LocalLearner:
+        """A fitted copy on ``panel``, whose series ``i`` extends this learner's series ``previous[i]``.
+
+        Where that series got this learner's own model, the copy keeps it and runs it over the
+        longer history (``_carry_series``: no re-estimation); the other series (``previous[i] = -1``,
+        or served by a fallback) are fitted anew. The rolling-origin validation uses it to fit
+        once per trial (``LearnerSpec.forward``).
+        """
+        if not hasattr(self, "states_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call fit(panel) first.")
+        out = clone(self)
+        out.exogenous_ = list(self.exogenous_)
+        out._fit_states(panel, deadline, (self, np.asarray(previous, dtype=np.int64)))
+        out.n_series_ = panel.n_series
+        return out
+
+    def _fit_states(
+        self, panel: Panel, deadline: float | None, source: tuple[LocalLearner, np.ndarray] | None = None
+    ) -> None:
+        """Fit (or carry from ``source``: a fitted learner and each series' position in it) every series."""
         states: list[tuple[LocalLearner, Any]] = []
         fallbacks: dict[int, tuple[str, str]] = {}
+        origins = np.zeros(panel.n_series, dtype=np.int64)
         names, chain = self.exogenous_, [self, *self.fallback_chain()]
         limit = self.history_limit()
         cut = 0
@@ -218,21 +245,38 @@ class LocalLearner(BaseLearner):
         for i in range(panel.n_series):
             if i % self._deadline_every == 0:
                 pace.check(i)
-            lo, hi = panel.indptr[i], panel.indptr[i + 1]
-            if limit is not None and hi - lo > limit:
-                lo, cut = hi - limit, cut + 1
+            start, hi = panel.indptr[i], panel.indptr[i + 1]
+            j = -1 if source is None else int(source[1][i])
+            own = j >= 0 and source is not None and source[0].states_[j][0] is source[0]
+            lo = start + (int(source[0].origins_[j]) if own and source is not None else 0)
+            if not own and limit is not None and hi - lo > limit:
+                lo = hi - limit
+            cut += lo > start
             raw = panel.target.values[lo:hi]
             y = clean_series(raw)
             X = np.column_stack([panel.exog[c][lo:hi][raw.size - y.size :] for c in names]) if names else None
-            learner, state, reason = self._fit_with_fallback(y, X, chain)
+            carried = self._carry(source[0].states_[j][1], y, X) if own and source is not None else None
+            if carried is not None:
+                learner, state, reason = self, carried, ""
+            else:
+                learner, state, reason = self._fit_with_fallback(y, X, chain)
             if reason:
                 fallbacks[i] = (type(learner).__name__, reason)
             states.append((learner, state))
+            origins[i] = lo - start
         self.states_ = states
+        self.origins_ = origins
         self.fallbacks_ = fallbacks
         self.history_cut_ = cut
         if fallbacks:
             logger.info("%s fell back on %d of %d series.", type(self).__name__, len(fallbacks), panel.n_series)
+
+    def _carry(self, state: Any, y: np.ndarray, X: np.ndarray | None) -> Any | None:
+        """``_carry_series``, or None where it fails (the series is then fitted anew)."""
+        try:
+            return self._carry_series(state, y, X if self.capabilities.exogenous else None)
+        except Exception:  # a model that cannot run over the new history is refitted
+            return None
 
     def history_limit(self) -> int | None:
         """The most recent points of a series that a fit uses (None: all), from the spec."""
@@ -270,6 +314,10 @@ class LocalLearner(BaseLearner):
 
     def _fit_series(self, y: np.ndarray, X: np.ndarray | None) -> Any:
         raise NotImplementedError
+
+    def _carry_series(self, state: Any, y: np.ndarray, X: np.ndarray | None) -> Any:
+        """The state of a series fitted as ``state``, given its longer history ``y`` (default: refit)."""
+        return self._fit_series(y, X)
 
     def _predict_series(
         self, state: Any, horizon: int, X_future: np.ndarray | None, level: list[float]

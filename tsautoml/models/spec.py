@@ -147,6 +147,11 @@ class LearnerSpec:
         Fits use only the last ``history_seasons`` seasons of a longer series (never fewer than
         :data:`MIN_HISTORY` points): older history costs fit time and, for models that adapt
         their level and season, adds little (None: the whole series).
+    forward
+        Validation fits this learner on the first window only and carries the fitted models to
+        the later windows (statsforecast's ``forward``: the same parameters run over the longer
+        history), one fit per trial instead of one per window. Only where measured not to bias
+        the validation (``CVConfig(carry_forward=False)`` fits every window anew).
     """
 
     name: str
@@ -159,6 +164,7 @@ class LearnerSpec:
     memory: FitMemory | None = None
     classic: bool = False
     history_seasons: int | None = None
+    forward: bool = False
 
     def history_limit(self, season_length: int) -> int | None:
         """The most recent points of a series that one fit uses (None: all of them)."""

@@ -33,7 +33,7 @@ import contextlib
 import numbers
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal, NamedTuple, get_args
 
 import numpy as np
@@ -70,6 +70,12 @@ _PROBE_LEVEL = 80
 #: 960 points: the last 20 seasons halve AutoETS's fit time and cut AutoTheta's by 3x at the
 #: same accuracy; AutoCES is cheap and lost accuracy when cut, so it keeps the whole series).
 HISTORY_SEASONS = 20
+#: AutoTheta and AutoARIMA validate with their first window's parameters carried forward
+#: (``LearnerSpec.forward``). Measured against refitting on the later window (MASE, paired, on
+#: Tourism Quarterly, M1 Monthly and M4 Weekly samples): Theta -1.6%, +1.0%, +0.9% and ARIMA
+#: +6%, 0%, -3%, all within two standard errors. AutoETS scored worse carried (+1.6%, +12%,
+#: +0.4%; it re-selects its model when refitted), and AutoCES's ``forward`` gave errors six
+#: times its refit's on Tourism Monthly, so both are refitted on every window.
 
 
 @contextlib.contextmanager
@@ -116,6 +122,10 @@ class _StatsForecastLearner(LocalLearner):
         with _quiet():
             super()._fit(panel, deadline)
 
+    def carried(self, panel: Panel, previous: np.ndarray, deadline: float | None = None) -> LocalLearner:
+        with _quiet():
+            return super().carried(panel, previous, deadline)
+
     def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
         bad = [lv for lv in level if not 0 < lv < 100]
         if bad:
@@ -128,10 +138,15 @@ class _StatsForecastLearner(LocalLearner):
         self._check_finite(model, None)
         return model
 
-    def _check_finite(self, model: Any, X_next: np.ndarray | None) -> None:
-        """Raise if the fitted ``model``'s one-step forecast (and interval) is not finite."""
+    def _carry_series(self, state: Any, y: np.ndarray, X: np.ndarray | None) -> Any:
+        carried = _Carried(state, y)
+        self._check_finite(carried, None)
+        return carried
+
+    def _check_finite(self, state: Any, X_next: np.ndarray | None) -> None:
+        """Raise if the fitted model's one-step forecast (and interval) is not finite."""
         probe = [_PROBE_LEVEL] if self.capabilities.intervals and self._probe_intervals else None
-        out = model.predict(1, X=X_next, level=probe)
+        out = _forecast(state, 1, X_next, probe)
         bad = sorted(k for k, v in out.items() if not np.isfinite(np.asarray(v, dtype=np.float64)).all())
         if bad:
             raise DataValidationError(
@@ -141,7 +156,22 @@ class _StatsForecastLearner(LocalLearner):
     def _predict_series(
         self, state: Any, horizon: int, X_future: np.ndarray | None, level: list[float]
     ) -> SeriesForecast:
-        return _series_forecast(state.predict(horizon, level=_sf_levels(level)), level)
+        return _series_forecast(_forecast(state, horizon, None, _sf_levels(level)), level)
+
+
+class _Carried(NamedTuple):
+    """A statsforecast model fitted on a shorter history, run over ``y`` (and ``X``) as it stands."""
+
+    model: Any
+    y: np.ndarray
+    X: np.ndarray | None = None
+
+
+def _forecast(state: Any, horizon: int, X_future: np.ndarray | None, level: Sequence[float] | None) -> dict[str, Any]:
+    """statsforecast's forecast dict of a fitted model, or of a carried one (``forward``)."""
+    if isinstance(state, _Carried):
+        return state.model.forward(state.y, horizon, X=state.X, X_future=X_future, level=level)
+    return state.predict(horizon, X=X_future, level=level)
 
 
 def _sf_levels(level: list[float]) -> list[int | float] | None:
@@ -198,7 +228,7 @@ class AutoARIMA(_StatsForecastLearner):
 
     spec = LearnerSpec(
         "AutoARIMA", cost=lambda ctx: 100.0 if ctx.season_length <= 12 else 400.0, classic=True,
-        history_seasons=HISTORY_SEASONS,
+        history_seasons=HISTORY_SEASONS, forward=True,
     )
 
     capabilities = Capabilities(exogenous=True, intervals=True)
@@ -231,6 +261,15 @@ class AutoARIMA(_StatsForecastLearner):
         self._check_finite(model, None if X is None else X[-1:])
         return _ArimaState(model, keep)
 
+    def _carry_series(self, state: Any, y: np.ndarray, X: np.ndarray | None) -> Any:
+        model, keep = state
+        X = None if X is None or keep is None or not keep.any() else np.asarray(X, dtype=np.float64)[:, keep]
+        if X is not None and not np.isfinite(X).all():
+            raise DataValidationError("exogenous values are missing or infinite")
+        carried = _Carried(model, y, X)
+        self._check_finite(carried, None if X is None else X[-1:])
+        return _ArimaState(carried, keep)
+
     def _predict(self, horizon: int, future: Future | None, level: list[float]) -> Forecast:
         for name in self.exogenous_:
             values = np.asarray(future.exog[name]) if future is not None else np.empty(0)
@@ -252,7 +291,7 @@ class AutoARIMA(_StatsForecastLearner):
         X = None
         if keep is not None and keep.any() and X_future is not None:
             X = np.asarray(X_future, dtype=np.float64)[:, keep]
-        return _series_forecast(model.predict(horizon, X=X, level=_sf_levels(level)), level)
+        return _series_forecast(_forecast(model, horizon, X, _sf_levels(level)), level)
 
 
 class AutoETS(_StatsForecastLearner):
@@ -327,7 +366,7 @@ class AutoTheta(_StatsForecastLearner):
     (2, 3)
     """
 
-    spec = LearnerSpec("AutoTheta", cost=10.0, classic=True, history_seasons=HISTORY_SEASONS)
+    spec = LearnerSpec("AutoTheta", cost=10.0, classic=True, history_seasons=HISTORY_SEASONS, forward=True)
 
     def __init__(self, season_length: int = 1, decomposition_type: str = "multiplicative") -> None:
         self.season_length = season_length

@@ -17,13 +17,13 @@ from tsautoml.data.grouped import Panel
 from tsautoml.exceptions import TrialTimeout
 from tsautoml.metrics import get_metric
 from tsautoml.metrics.base import ForecastMetric, TabularMetric
-from tsautoml.models.base import BaseLearner, Forecast, Future
+from tsautoml.models.base import BaseLearner, Forecast, Future, LocalLearner
 from tsautoml.models.registry import build_learner
 from tsautoml.models.tabular import TabularLearnerSpec, TabularTaskName, fit_within
 from tsautoml.search.splitters import Fold, TableFold
 from tsautoml.search.trial import Trial, TrialResult
 
-__all__ = ["ForecastTask", "TabularTask", "future_of_rows"]
+__all__ = ["CARRIED_WINDOW_COST", "ForecastTask", "TabularTask", "future_of_rows", "window_work"]
 
 
 def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
@@ -33,9 +33,18 @@ def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
     return Future(panel.times[rows].reshape(n, horizon), exog)
 
 
-def _fold_deadline(start: float, time_left: float | None, k: int, n_folds: int) -> float | None:
-    """Fold ``k`` must end within its share of the time: a trial too slow for all folds stops early."""
-    return None if time_left is None else start + time_left * (k + 1) / n_folds
+#: The work of a window whose models are carried from the first one, relative to a fit.
+CARRIED_WINDOW_COST = 0.1
+
+
+def window_work(n_windows: int, carried: bool) -> np.ndarray:
+    """Each validation window's share of a trial's work, in fits: 1, or :data:`CARRIED_WINDOW_COST` once carried."""
+    return np.array([1.0] + [CARRIED_WINDOW_COST if carried else 1.0] * (n_windows - 1))
+
+
+def _fold_deadline(start: float, time_left: float | None, done: float) -> float | None:
+    """A fold must end once ``done`` (a share) of the work is: a trial too slow for all folds stops early."""
+    return None if time_left is None else start + time_left * done
 
 
 @dataclass(eq=False)
@@ -56,9 +65,13 @@ class ForecastTask:
         Learner classes by name.
     context
         Arguments every learner accepting them gets: ``season_length``, ``horizon``, ``seed``...
+    carry_forward
+        A local learner whose spec says ``forward`` is fitted on the first fold only; the later
+        folds run its fitted models over their longer history (:meth:`LocalLearner.carried`).
 
     The out-of-fold forecasts of a trial (``TrialResult.oof``) follow ``oof_index``: the
-    validation rows of every fold, fold after fold.
+    validation rows of every fold, fold after fold. ``TrialResult.info["fit_seconds"]`` is the
+    longest fold's time, an estimate of one fit on all the data.
     """
 
     panel: Panel
@@ -67,6 +80,7 @@ class ForecastTask:
     metric: str
     learners: Mapping[str, type[BaseLearner]]
     context: dict[str, Any] = field(default_factory=dict)
+    carry_forward: bool = True
 
     def __post_init__(self) -> None:
         self.scorer: ForecastMetric = get_metric(self.metric, "forecast")
@@ -85,12 +99,22 @@ class ForecastTask:
         start = time.monotonic()
         try:
             learner = self.make_learner(trial)
+            spec = getattr(type(learner), "spec", None)
+            carry = self.carry_forward and spec is not None and spec.forward and isinstance(learner, LocalLearner)
+            work = np.cumsum(window_work(len(self.folds), carry))
             oof = np.full(len(self.oof_index), np.nan)
-            scores, fit_time, fallbacks = [], 0.0, 0
+            scores, fit_time, longest, fallbacks = [], 0.0, 0.0, 0
+            first: tuple[Fold, LocalLearner] | None = None
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
-                fitted, forecast = self.fit_fold(learner, fold, _fold_deadline(start, time_left, k, len(self.folds)))
-                fit_time += time.monotonic() - tic
+                deadline = _fold_deadline(start, time_left, work[k] / work[-1])
+                if first is None:
+                    fitted, forecast = self.fit_fold(learner, fold, deadline)
+                    first = (fold, fitted) if carry and isinstance(fitted, LocalLearner) else None
+                else:
+                    fitted, forecast = self.carry_fold(*first, fold, deadline)
+                seconds = time.monotonic() - tic
+                fit_time, longest = fit_time + seconds, max(longest, seconds)
                 oof[self.fold_offsets[k] : self.fold_offsets[k + 1]] = forecast.mean.ravel()
                 scores.append(self.score_fold(fold, forecast.mean.ravel()))
                 fallbacks = max(fallbacks, len(getattr(fitted, "fallbacks_", {})))
@@ -103,14 +127,25 @@ class ForecastTask:
         if bad.any():
             error = ValueError(f"non-finite forecasts on {int(bad.sum())} of {bad.size} validation points")
             return TrialResult.failed(trial, error, duration)
-        info = {"fallback_series": fallbacks}
+        info = {"fallback_series": fallbacks, "fit_seconds": longest}
         return TrialResult(trial, "ok", scores, float(np.mean(scores)), fit_time, duration, oof=oof, info=info)
 
     def fit_fold(self, learner: BaseLearner, fold: Fold, deadline: float | None) -> tuple[BaseLearner, Forecast]:
         """A fresh clone of ``learner`` fitted on the fold's training rows, and its forecast."""
-        train = self.panel.take(fold.series, fold.train_index, np.diff(fold.train_indptr))
-        fitted = clone(learner).fit(train, deadline=deadline)
+        fitted = clone(learner).fit(self._train(fold), deadline=deadline)
         return fitted, fitted.predict(self.horizon, future_of_rows(self.panel, fold.test_index, self.horizon))
+
+    def carry_fold(
+        self, first: Fold, fitted: LocalLearner, fold: Fold, deadline: float | None
+    ) -> tuple[LocalLearner, Forecast]:
+        """``fitted`` (on fold ``first``) carried over to the training rows of ``fold``, and its forecast."""
+        position = np.full(self.panel.n_series, -1, dtype=np.int64)
+        position[first.series] = np.arange(first.series.size)
+        carried = fitted.carried(self._train(fold), position[fold.series], deadline=deadline)
+        return carried, carried.predict(self.horizon, future_of_rows(self.panel, fold.test_index, self.horizon))
+
+    def _train(self, fold: Fold) -> Panel:
+        return self.panel.take(fold.series, fold.train_index, np.diff(fold.train_indptr))
 
     def score_fold(self, fold: Fold, forecast: np.ndarray) -> float:
         """The primary metric of ``forecast`` (flat, the fold's validation rows) on ``fold``."""
@@ -181,7 +216,7 @@ class TabularTask:
             oof, scores, fit_time = self._empty_oof(), [], 0.0
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
-                deadline = _fold_deadline(start, time_left, k, len(self.folds))
+                deadline = _fold_deadline(start, time_left, (k + 1) / len(self.folds))
                 estimator = fit_within(spec.make(trial.params, self.seed), matrices[k][0], self.y[fold.train_index], deadline)
                 pred = self.predict(estimator, matrices[k][1])
                 fit_time += time.monotonic() - tic
