@@ -152,7 +152,11 @@ def test_per_series_selection_picks_the_true_model():
     expected = {"seasonal": "SeasonalNaive", "walk": "Naive", "noise": "HistoricAverage"}
     agreement = (top == kinds.map(expected)).mean()
     assert agreement >= 0.9, pd.DataFrame({"kind": kinds, "top": top})
-    assert model.model_wins()["series_won"].sum() == len(kinds)
+    wins = model.model_wins()
+    assert wins["series_won"].sum() == len(kinds) and wins["weight"].sum() == pytest.approx(1.0)
+    assert (wins["series_served"] >= wins["series_won"]).all() and wins["weight"].is_monotonic_decreasing
+    shares = weights.T.groupby(level=0).sum().T.mean()
+    assert dict(zip(wins["model"], wins["weight"], strict=True)) == pytest.approx(shares[shares > 0].to_dict())
 
 
 @pytest.mark.slow

@@ -69,7 +69,9 @@ class CVConfig:
         Learners that declare it (``LearnerSpec.forward``: AutoTheta, AutoARIMA) are fitted on
         the first window only, and their fitted models run over the later windows' longer
         history without re-estimation (statsforecast's ``cross_validation(refit=False)``): their
-        validation costs one fit instead of ``n_windows``. False: every window is fitted anew.
+        validation costs one fit instead of ``n_windows``. The other statistical models do the
+        same when fitting every window would take more than half the time left (said on the
+        leaderboard). False: every window is fitted anew.
 
     Examples
     --------

@@ -247,17 +247,32 @@ class Forecaster:
         return self.report.leaderboard
 
     def model_wins(self) -> pd.DataFrame:
-        """How many series each model serves with the largest weight, and fallbacks."""
+        """Per model: the series where it has the largest weight, the series it serves, its share, fallbacks.
+
+        Columns: ``series_won`` (the largest weight; between equal weights, the member listed first),
+        ``series_served`` (any weight), ``weight`` (its share of all the series' forecasts: 1 for a
+        model serving every series alone) and ``fallback_series``; the largest share first.
+        """
         fitted = self._state()
+        n = max(len(fitted.ids), 1)
         top = model_wins(fitted.components, len(fitted.ids))
         names = [c.trial.learner for c in fitted.components]
-        wins = pd.Series([names[m] for m in top[top >= 0]]).value_counts()
-        fallback = {name: 0 for name in names}
+        won = pd.Series([names[m] for m in top[top >= 0]], dtype=object).value_counts()
+        served: dict[str, set[int]] = {name: set() for name in names}
+        weight = dict.fromkeys(names, 0.0)
+        fallback = dict.fromkeys(names, 0)
         for comp in fitted.components:
-            fallback[comp.trial.learner] += len(getattr(comp.learner, "fallbacks_", {}))
-        frame = wins.rename_axis("model").reset_index(name="series_won")
-        frame["fallback_series"] = frame["model"].map(fallback).fillna(0).astype(int)
-        return frame
+            name = comp.trial.learner
+            served[name].update(comp.series[comp.weights > 0].tolist())
+            weight[name] += float(comp.weights.sum()) / n
+            fallback[name] += len(getattr(comp.learner, "fallbacks_", {}))
+        frame = pd.DataFrame({"model": list(weight)})
+        frame["series_won"] = frame["model"].map(won).fillna(0).astype(int)
+        frame["series_served"] = frame["model"].map({k: len(v) for k, v in served.items()}).astype(int)
+        frame["weight"] = frame["model"].map(weight)
+        frame["fallback_series"] = frame["model"].map(fallback).astype(int)
+        frame = frame[frame["series_served"] > 0]
+        return frame.sort_values(["weight", "model"], ascending=[False, True], ignore_index=True)
 
     def series_notes(self) -> pd.DataFrame:
         """Series that are valid but unusual (constant, all zero, intermittent, extreme, too short), and what was done."""

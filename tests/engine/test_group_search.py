@@ -11,13 +11,24 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from tsautoml import AutoML, ColumnSpec, CVConfig, ScaleOut
+from tsautoml.backends.local import LocalBackend
+from tsautoml.config import Budget
+from tsautoml.data.grouped import Panel
 from tsautoml.engine import search as engine
+from tsautoml.engine.chunk import SearchSpec
+from tsautoml.engine.groups import GroupLayout
+from tsautoml.engine.report import HURRIED_NOTE
 from tsautoml.engine.runlog import read_jsonl
 from tsautoml.exceptions import ConfigError
+from tsautoml.models.registry import FORECAST_LEARNERS
+from tsautoml.models.spec import ForecastContext
+from tsautoml.search import tasks
+from tsautoml.search.space import forecast_spaces
 from tsautoml.testing import make_panel
 
 MODELS = ["Naive", "SeasonalNaive", "HistoricAverage", "AutoTheta", "AutoETS", "Ridge", "AutoARIMA"]
@@ -262,3 +273,29 @@ def test_the_leaderboard_says_which_learners_carry_their_first_window_forward() 
     assert notes[True]["AutoTheta"] == "fitted on the first validation window; its models carried over the other 1"
     assert notes[True]["AutoETS"] == notes[False]["AutoETS"] == notes[False]["AutoTheta"] == ""
 
+
+
+def test_the_leaderboard_says_which_trials_the_time_left_made_carry_their_first_window(monkeypatch) -> None:
+    monkeypatch.setattr(tasks, "HURRY_SHARE", 0.0)  # no time left pays for refitting the later windows
+    frame = make_panel(3, min_length=60, max_length=80, nan_fraction=0.0, seed=5)
+    model = AutoML(task="forecasting", horizon=7, season_length=7, time_budget=60, n_jobs=1, progress=False,
+                   allowed_models=["Naive", "AutoETS"]).fit(frame)
+    board = model.leaderboard().set_index("model")
+    assert HURRIED_NOTE in board.loc["AutoETS", "note"] and board.loc["AutoETS", "status"] == "ok"
+    assert HURRIED_NOTE not in board.loc["Naive", "note"]
+
+
+def test_short_of_time_a_fixed_rung_still_runs_on_its_first_group_and_a_tuned_rung_ends_the_search() -> None:
+    panel = Panel.from_frame(make_panel(4, min_length=40, max_length=40, nan_fraction=0.0, seed=1))
+    layout = GroupLayout.from_panel(panel, ["unique_id"])
+    ctx = ForecastContext(season_length=7, horizon=7, has_dates=True, nonnegative=True, intermittent=False,
+                          has_exogenous=False)
+    spec = SearchSpec(horizon=7, n_windows=2, step=None, metric="mase", learners=FORECAST_LEARNERS)
+    search = engine.ForecastSearch(spec, forecast_spaces(ctx), layout, LocalBackend(1), budget=Budget(time_s=60.0))
+    search.deadline, search._series_per_group = time.time() + 10.0, np.ones(layout.n_groups)
+    search._rung_seconds, search._units = {0: 1e3}, {0: 1.0}  # 1000 s per unit of work: no group is affordable
+    groups, rung = np.arange(layout.n_groups), search.rungs[1]
+    assert search._affordable(rung, groups, fixed=True).tolist() == [0]
+    assert search._affordable(rung, groups, fixed=False).size == 0
+    search._rung_seconds = {0: 1e-9}  # fast enough for every group
+    assert search._affordable(rung, groups, fixed=False).tolist() == groups.tolist()

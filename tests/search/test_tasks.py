@@ -11,6 +11,7 @@ import pytest
 
 from tsautoml.data.grouped import GroupedArray, Panel
 from tsautoml.models.registry import FORECAST_LEARNERS
+from tsautoml.search import tasks
 from tsautoml.search.splitters import RollingOriginSplitter
 from tsautoml.search.tasks import ForecastTask
 from tsautoml.search.trial import Trial
@@ -106,3 +107,21 @@ def test_learners_not_declared_forward_are_fitted_on_every_window() -> None:
     carried = _task(panel).evaluate(Trial(0, "AutoETS"), None)
     refitted = _task(panel, carry_forward=False).evaluate(Trial(0, "AutoETS"), None)
     np.testing.assert_array_equal(carried.oof, refitted.oof)
+
+
+def test_a_trial_short_of_time_carries_its_first_window_forward(monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = Panel.from_frame(make_panel(4, min_length=60, max_length=60, nan_fraction=0.0, seed=4))
+    relaxed = _task(panel, n_windows=3).evaluate(Trial(0, "AutoETS"), 600.0)  # refitting fits in the time left
+    assert relaxed.status == "ok" and not relaxed.info["hurried"]
+    monkeypatch.setattr(tasks, "HURRY_SHARE", 0.0)  # now no time left is enough to refit the other windows
+    task = _task(panel, n_windows=3)
+    hurried = task.evaluate(Trial(0, "AutoETS"), 600.0)
+    assert hurried.status == "ok" and hurried.info["hurried"]
+    first = len(task.folds[0].test_index)
+    np.testing.assert_array_equal(hurried.oof[:first], relaxed.oof[:first])
+    fitted, _ = task.fit_fold(task.make_learner(Trial(0, "AutoETS")), task.folds[0], None)
+    expected = fitted.carried(task._train(task.folds[2]), np.arange(panel.n_series)).predict(5).mean.ravel()
+    np.testing.assert_allclose(hurried.oof[task.fold_offsets[2]:], expected)
+    assert not task.evaluate(Trial(0, "AutoETS"), None).info["hurried"]  # no deadline: every window fitted
+    assert not _task(panel, n_windows=3, carry_forward=False).evaluate(Trial(0, "AutoETS"), 600.0).info["hurried"]
+    assert not task.evaluate(TRIALS[2], 600.0).info["hurried"]  # a global learner fits every window

@@ -12,7 +12,7 @@ import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -139,6 +139,7 @@ class TrialScores:
     duration: float
     fit_time: float = 0.0  # inside learner fit and predict
     fit_seconds: float = 0.0  # the estimated time of one fit on all the data (the refit)
+    hurried: bool = False  # the time left made it carry its first window's models over the others
 
 
 @dataclass
@@ -171,17 +172,19 @@ def run_trials(job: TrialsJob) -> TrialsOutcome:
             if spec.is_global(trial.learner):
                 parts = [_evaluate(chunk, spec, trial, rows[chunk.search_group[rows] == g], matrix, _left(job.deadline))
                          for g in groups]
-                return [p[0] for p in parts], [p[1] for p in parts], sum(p[2] for p in parts), sum(p[3] for p in parts)
-            state, message, fit_time, fit_seconds = _evaluate(chunk, spec, trial, rows[first::every], matrix, time_left)
-            return [state] * groups.size, [message] * groups.size, fit_time, fit_seconds
+                total = _Evaluated("", "", sum(p.fit_time for p in parts), sum(p.fit_seconds for p in parts),
+                                   any(p.hurried for p in parts))
+                return [p.status for p in parts], [p.error for p in parts], total
+            one = _evaluate(chunk, spec, trial, rows[first::every], matrix, time_left)
+            return [one.status] * groups.size, [one.error] * groups.size, one
 
         outcome = call_before(evaluate, None if job.deadline is None else job.deadline + ABANDON_AFTER)
         if isinstance(outcome, Failure):  # stuck past the deadline: left behind, with the forecasts it writes
             scores.append(uniform_scores(trial, groups, spec, outcome.status, outcome.error, time.monotonic() - start))
             continue
-        status, error, fit_time, fit_seconds = outcome
+        status, error, cost = outcome
         scores.append(_scored(chunk, spec, folds, trial, groups, status, error, matrix, time.monotonic() - start,
-                              fit_time, fit_seconds))
+                              cost.fit_time, cost.fit_seconds, cost.hurried))
         oof[trial.number] = matrix
     return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
 
@@ -212,14 +215,14 @@ def merge_shards(chunk: ChunkData, spec: SearchSpec, parts: list[TrialsOutcome])
             continue
         scores.append(_scored(chunk, spec, folds, first.trial, first.groups, status, error, matrix,
                               sum(s.duration for s in shards), sum(s.fit_time for s in shards),
-                              sum(s.fit_seconds for s in shards)))
+                              sum(s.fit_seconds for s in shards), any(s.hurried for s in shards)))
         oof[number] = matrix
     return TrialsOutcome(chunk=chunk.index, scores=scores, oof=oof)
 
 
 def _scored(
     chunk: ChunkData, spec: SearchSpec, folds: list[Fold], trial: Trial, groups: np.ndarray, status: list[str],
-    error: list[str], matrix: np.ndarray, duration: float, fit_time: float, fit_seconds: float,
+    error: list[str], matrix: np.ndarray, duration: float, fit_time: float, fit_seconds: float, hurried: bool,
 ) -> TrialScores:
     """A trial's scores per group and window from its out-of-fold forecasts ``matrix``."""
     window = group_window_scores(chunk.search_panel, folds, matrix, chunk.search_group, groups, spec)
@@ -229,7 +232,7 @@ def _scored(
     unscored = ok & ~np.isfinite(mean)
     status = ["unvalidated" if u else s for s, u in zip(status, unscored, strict=True)]
     return TrialScores(trial=trial, groups=groups, status=status, window_scores=window, score=mean, error=error,
-                       duration=duration, fit_time=fit_time, fit_seconds=fit_seconds)
+                       duration=duration, fit_time=fit_time, fit_seconds=fit_seconds, hurried=hurried)
 
 
 def window_mean(window: np.ndarray) -> np.ndarray:
@@ -250,31 +253,37 @@ def uniform_scores(trial: Trial, groups: np.ndarray, spec: SearchSpec, status: s
                        score=np.full(n, np.nan), error=[error] * n, duration=duration)
 
 
+class _Evaluated(NamedTuple):
+    """One cross-validation: status, error, seconds inside the learner, estimated seconds of one fit, hurried."""
+
+    status: str
+    error: str
+    fit_time: float = 0.0
+    fit_seconds: float = 0.0
+    hurried: bool = False
+
+
 def _evaluate(
     chunk: ChunkData, spec: SearchSpec, trial: Trial, rows: np.ndarray, matrix: np.ndarray, time_left: float | None
-) -> tuple[str, str, float, float]:
-    """Cross-validate ``trial`` on the search series ``rows``, writing its forecasts into ``matrix``.
-
-    Returns the status, the error message, the seconds spent inside the learner and the
-    estimated seconds of one fit on all the data.
-    """
+) -> _Evaluated:
+    """Cross-validate ``trial`` on the search series ``rows``, writing its forecasts into ``matrix``."""
     if rows.size == 0:
-        return "unvalidated", "no series long enough to validate", 0.0, 0.0
+        return _Evaluated("unvalidated", "no series long enough to validate")
     if time_left is not None and time_left <= 0:
-        return "skipped", "the time budget ran out before it started", 0.0, 0.0
+        return _Evaluated("skipped", "the time budget ran out before it started")
     panel = chunk.search_panel if rows.size == chunk.search.size else chunk.search_panel.select(rows)
     folds = [f for f in spec.splitter().split(panel.indptr) if f.series.size]  # short groups: fewer windows
     if not folds:
-        return "unvalidated", "no series long enough to validate", 0.0, 0.0
+        return _Evaluated("unvalidated", "no series long enough to validate")
     task = ForecastTask(panel, spec.horizon, folds, spec.metric, spec.learners, spec.context, spec.carry_forward)
     result = task.evaluate(trial, time_left)
     if result.status != "ok":
-        return result.status, result.error, result.fit_time, 0.0
+        return _Evaluated(result.status, result.error, result.fit_time)
     h = spec.horizon
     for k, fold in enumerate(folds):
         block = result.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]].reshape(-1, h)
         matrix[rows[fold.series], fold.window * h : (fold.window + 1) * h] = block
-    return "ok", "", result.fit_time, float(result.info["fit_seconds"])
+    return _Evaluated("ok", "", result.fit_time, float(result.info["fit_seconds"]), bool(result.info["hurried"]))
 
 
 def group_window_scores(

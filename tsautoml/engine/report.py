@@ -14,7 +14,7 @@ from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.ladder import Rung
 from tsautoml.engine.refit import GroupChoice
 
-__all__ = ["choices_frame", "group_trials", "learner_notes", "leaderboard"]
+__all__ = ["HURRIED_NOTE", "choices_frame", "group_trials", "learner_notes", "leaderboard"]
 
 _GROUP_COUNTS = ("groups", "ok", "failed", "timeout", "skipped", "groups_served")
 
@@ -48,6 +48,7 @@ def leaderboard(
             windows.setdefault(s.trial.number, []).append(s.window_scores[ok])
             row["seconds"] += s.duration
             row["fit_time"] += s.fit_time
+            row["hurried"] = row.get("hurried", False) or s.hurried
     weight, served = _served(choices, layout)
     frame_rows = []
     for number, row in rows.items():
@@ -59,12 +60,18 @@ def leaderboard(
         row[metric] = float(np.nanmean(np.nanmean(finite, axis=1))) if len(finite) else np.nan
         row["status"] = "ok" if row["ok"] else max(("failed", "timeout", "skipped"), key=lambda k: row[k])
         row["weight"], row["groups_served"] = weight.get(number, 0.0), served.get(number, 0)
+        if row.pop("hurried"):
+            row["note"] = "; ".join(n for n in (row["note"], HURRIED_NOTE) if n)
         frame_rows.append(row)
     for name, score in strategies.items():
         frame_rows.append({"trial": np.nan, "model": name, "rung": "selection", "params": "{}", metric: score, "status": "ok",
                            "error": "", "seconds": 0.0, "fit_time": 0.0, "weight": 1.0 if name == chosen else 0.0,
                            "note": "chosen" if name == chosen else ""})
     return _frame(frame_rows, metric, sign, layout.n_groups > 1, note)
+
+
+#: The leaderboard note of a trial that the time left made carry its first window's models forward.
+HURRIED_NOTE = "the time left paid for one fit: carried its first window's models over the others"
 
 
 def _empty_row(s: TrialScores, rung: str, model_notes: Mapping[str, str]) -> dict[str, Any]:

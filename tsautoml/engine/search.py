@@ -214,7 +214,9 @@ class ForecastSearch:
         promoted = np.arange(self.layout.n_groups)
         for r, rung in enumerate(self._rungs()):
             candidates = self._promote(r, rung, state, promoted)
-            promoted = np.sort(self._affordable(rung, candidates))
+            promoted = np.sort(self._affordable(rung, candidates, fixed=r < len(self.rungs)))
+            if promoted.size == 0 and candidates.size:
+                return f"the time left pays for no group at rung {rung.name!r}"
             if promoted.size == 0:
                 return f"no group left to promote to rung {rung.name!r}"
             if self.deadline is not None and time.time() >= self.deadline:
@@ -335,12 +337,13 @@ class ForecastSearch:
             alive = alive[np.lexsort((alive, -self.layout.sizes[alive]))]
         return alive
 
-    def _affordable(self, rung: Rung, groups: np.ndarray) -> np.ndarray:
+    def _affordable(self, rung: Rung, groups: np.ndarray, fixed: bool) -> np.ndarray:
         """The leading ``groups`` the time left can pay for, from the pace of the rungs so far.
 
-        When not one group can pay for the whole rung, it still runs on the first group: the
-        relative costs are rough, and a trial too slow for the time left stops itself early
-        (its folds' deadlines and the learners' pace checks), so little is lost.
+        When not one group can pay for a ``fixed`` rung (the learners with the strongest prior),
+        it still runs on the first group: the relative costs are rough, and a trial too slow for
+        the time left stops itself early (its folds' deadlines and the learners' pace checks) or
+        carries its first window forward. A tuned rung that no group can pay for ends the search.
         """
         if self.deadline is None or not self._rung_seconds or groups.size == 0:
             return groups
@@ -351,7 +354,7 @@ class ForecastSearch:
         with_refit = pace * (1 + REFIT_SAFETY / self.spec.n_windows)
         series = self._series_per_group[groups]
         need = self._wall_units(np.cumsum(series) * costs.sum(), np.maximum.accumulate(series) * costs.max()) * with_refit
-        return groups[need <= left] if need[0] <= left else groups[:1]
+        return groups[need <= left] if need[0] <= left else groups[: int(fixed)]
 
     def _wall_units(self, total: Any, largest: Any) -> Any:
         """Wall-time units of work ``total`` (series x cost) shared by the workers, never below its ``largest`` job."""

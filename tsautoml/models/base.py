@@ -205,6 +205,7 @@ class LocalLearner(BaseLearner):
     """
 
     _deadline_every: ClassVar[int] = 1  # series between deadline checks
+    carries: ClassVar[bool] = False  # carried() reuses the fitted models (False: it refits them)
     states_: list[tuple[LocalLearner, Any]]
     origins_: np.ndarray
 

@@ -104,6 +104,7 @@ class _StatsForecastLearner(LocalLearner):
     """
 
     capabilities = Capabilities(exogenous=False, intervals=True)
+    carries = True  # statsforecast's forward (the intermittent models have none)
     _probe_intervals: ClassVar[bool] = True  # check the 1-step interval at fit (not where costly)
 
     def _model(self) -> Any:
@@ -447,6 +448,7 @@ class _Intermittent(_StatsForecastLearner):
     """Intermittent-demand models: point forecasts only."""
 
     capabilities = Capabilities(exogenous=False, intervals=False)
+    carries = False
 
     def min_length(self) -> int:
         """1 point (all-zero series forecast zero)."""

@@ -23,7 +23,7 @@ from tsautoml.models.tabular import TabularLearnerSpec, TabularTaskName, fit_wit
 from tsautoml.search.splitters import Fold, TableFold
 from tsautoml.search.trial import Trial, TrialResult
 
-__all__ = ["CARRIED_WINDOW_COST", "ForecastTask", "TabularTask", "future_of_rows", "window_work"]
+__all__ = ["CARRIED_WINDOW_COST", "HURRY_SHARE", "ForecastTask", "TabularTask", "future_of_rows", "window_work"]
 
 
 def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
@@ -35,6 +35,11 @@ def future_of_rows(panel: Panel, rows: np.ndarray, horizon: int) -> Future:
 
 #: The work of a window whose models are carried from the first one, relative to a fit.
 CARRIED_WINDOW_COST = 0.1
+
+
+#: A trial that can carry its first window's models does so when fitting the other windows anew
+#: would take more than this share of the time left to its deadline.
+HURRY_SHARE = 0.5
 
 
 def window_work(n_windows: int, carried: bool) -> np.ndarray:
@@ -68,10 +73,12 @@ class ForecastTask:
     carry_forward
         A local learner whose spec says ``forward`` is fitted on the first fold only; the later
         folds run its fitted models over their longer history (:meth:`LocalLearner.carried`).
+        False: every fold is fitted anew, whatever the time left.
 
     The out-of-fold forecasts of a trial (``TrialResult.oof``) follow ``oof_index``: the
     validation rows of every fold, fold after fold. ``TrialResult.info["fit_seconds"]`` is the
-    longest fold's time, an estimate of one fit on all the data.
+    longest fold's time, an estimate of one fit on all the data; ``info["hurried"]`` says that the
+    time left made the trial carry its first fold's models over the others.
     """
 
     panel: Panel
@@ -95,21 +102,33 @@ class ForecastTask:
         return build_learner(self.learners[trial.learner], trial.params, self.context)
 
     def evaluate(self, trial: Trial, time_left: float | None) -> TrialResult:
-        """Fit and forecast every fold; score each window on the primary metric."""
+        """Fit and forecast every fold; score each window on the primary metric.
+
+        A local learner that can carry its fitted models (``LocalLearner.carries``) carries them
+        from the first fold to the others when its spec says ``forward``, or when fitting the
+        other folds anew would take more than :data:`HURRY_SHARE` of the time left
+        (``info["hurried"]``). Each fold must end within its share of the time left (a fit's
+        share, or a carried window's for a declared learner), so a trial too slow for its first
+        fold stops early.
+        """
         start = time.monotonic()
         try:
             learner = self.make_learner(trial)
             spec = getattr(type(learner), "spec", None)
-            carry = self.carry_forward and spec is not None and spec.forward and isinstance(learner, LocalLearner)
+            can_carry = self.carry_forward and isinstance(learner, LocalLearner) and learner.carries and len(self.folds) > 1
+            carry = can_carry and spec is not None and spec.forward
             work = np.cumsum(window_work(len(self.folds), carry))
             oof = np.full(len(self.oof_index), np.nan)
-            scores, fit_time, longest, fallbacks = [], 0.0, 0.0, 0
+            scores, fit_time, longest, fallbacks, hurried = [], 0.0, 0.0, 0, False
             first: tuple[Fold, LocalLearner] | None = None
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
                 deadline = _fold_deadline(start, time_left, work[k] / work[-1])
                 if first is None:
                     fitted, forecast = self.fit_fold(learner, fold, deadline)
+                    if k == 0 and can_carry and not carry and time_left is not None:
+                        left = start + time_left - time.monotonic()
+                        hurried = carry = (time.monotonic() - tic) * (len(self.folds) - 1) > HURRY_SHARE * left
                     first = (fold, fitted) if carry and isinstance(fitted, LocalLearner) else None
                 else:
                     fitted, forecast = self.carry_fold(*first, fold, deadline)
@@ -127,7 +146,7 @@ class ForecastTask:
         if bad.any():
             error = ValueError(f"non-finite forecasts on {int(bad.sum())} of {bad.size} validation points")
             return TrialResult.failed(trial, error, duration)
-        info = {"fallback_series": fallbacks, "fit_seconds": longest}
+        info = {"fallback_series": fallbacks, "fit_seconds": longest, "hurried": hurried}
         return TrialResult(trial, "ok", scores, float(np.mean(scores)), fit_time, duration, oof=oof, info=info)
 
     def fit_fold(self, learner: BaseLearner, fold: Fold, deadline: float | None) -> tuple[BaseLearner, Forecast]:
