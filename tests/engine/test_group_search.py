@@ -20,7 +20,7 @@ from tsautoml.backends.local import LocalBackend
 from tsautoml.config import Budget
 from tsautoml.data.grouped import Panel
 from tsautoml.engine import search as engine
-from tsautoml.engine.chunk import SearchSpec
+from tsautoml.engine.chunk import SearchSpec, TrialScores
 from tsautoml.engine.groups import GroupLayout
 from tsautoml.engine.report import HURRIED_NOTE
 from tsautoml.engine.runlog import read_jsonl
@@ -29,6 +29,7 @@ from tsautoml.models.registry import FORECAST_LEARNERS
 from tsautoml.models.spec import ForecastContext
 from tsautoml.search import tasks
 from tsautoml.search.space import forecast_spaces
+from tsautoml.search.trial import Trial
 from tsautoml.testing import make_panel
 
 MODELS = ["Naive", "SeasonalNaive", "HistoricAverage", "AutoTheta", "AutoETS", "Ridge", "AutoARIMA"]
@@ -299,3 +300,23 @@ def test_short_of_time_a_fixed_rung_still_runs_on_its_first_group_and_a_tuned_ru
     assert search._affordable(rung, groups, fixed=False).size == 0
     search._rung_seconds = {0: 1e-9}  # fast enough for every group
     assert search._affordable(rung, groups, fixed=False).tolist() == groups.tolist()
+
+
+def test_the_refit_reserve_splits_a_local_member_across_the_workers_but_not_a_global_one() -> None:
+    panel = Panel.from_frame(make_panel(4, min_length=40, max_length=40, nan_fraction=0.0, seed=1))
+    ctx = ForecastContext(season_length=7, horizon=7, has_dates=True, nonnegative=True, intermittent=False,
+                          has_exogenous=False)
+    spec = SearchSpec(horizon=7, n_windows=2, step=None, metric="mase", learners=FORECAST_LEARNERS)
+    search = engine.ForecastSearch(spec, forecast_spaces(ctx), GroupLayout.from_panel(panel, None), LocalBackend(2),
+                                   budget=Budget(time_s=1000.0))
+    search.end, search.oof, search.chunks = 2000.0, [{}], []
+
+    def reserve(learner: str) -> float:
+        one = TrialScores(Trial(0, learner), np.array([0]), ["ok"], np.zeros((1, 2)), np.zeros(1), [""],
+                          duration=250.0, fit_time=240.0, fit_seconds=200.0)
+        search.scores = [[one]]  # one chunk, two workers: a local refit is split in two
+        search._move_deadline(start=1000.0)
+        return search.end - search.deadline
+
+    assert reserve("AutoETS") == pytest.approx(engine.REFIT_SAFETY * 200.0 / 2)
+    assert reserve("LightGBM") == pytest.approx(engine.REFIT_SAFETY * 200.0)

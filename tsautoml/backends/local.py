@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -119,7 +120,12 @@ def _in_pool(
 
 
 def _abandon(abandoned: threading.Event) -> None:
-    """Stop handing out items, then kill loky's reusable worker processes (joblib starts new ones next call)."""
+    """Stop handing out items, then kill loky's reusable worker processes (joblib starts new ones next call).
+
+    loky's management thread then warns that "a worker stopped"; we stopped it, so the warning
+    would only alarm the user and is ignored.
+    """
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given", category=UserWarning)
     abandoned.set()
     executor = reusable_executor._executor
     if executor is not None:

@@ -256,12 +256,19 @@ class ForecastSearch:
             self.tuner.tell(trial, relative_losses(np.concatenate(losses), np.concatenate(cheap)) if losses else np.inf)
 
     def _move_deadline(self, start: float) -> None:
-        """Leave the refit the time it will take: each chunk's most expensive trials fitted once more."""
+        """Leave the refit the time it will take: each chunk's most expensive trials fitted once more.
+
+        A member is one job on one worker, except a local member when there are fewer chunks than
+        workers: its refit is then split by series across the workers.
+        """
         if self.time_budget is None or self.end is None:
             return
-        dearest = [sorted((s.fit_seconds for s in chunk), reverse=True)[:_REFIT_MEMBERS] for chunk in self.scores]
-        total, largest = sum(sum(d) for d in dearest), max((d[0] for d in dearest if d), default=0.0)
-        refit = REFIT_SAFETY * self._wall_units(total, largest)  # one member is one worker's
+        dearest = [sorted(chunk, key=lambda s: s.fit_seconds, reverse=True)[:_REFIT_MEMBERS] for chunk in self.scores]
+        total = sum(s.fit_seconds for d in dearest for s in d)
+        split = self.backend.n_workers if len(self.scores) < self.backend.n_workers else 1
+        largest = max((s.fit_seconds / (1 if self.spec.is_global(s.trial.learner) else split)
+                       for d in dearest for s in d), default=0.0)
+        refit = REFIT_SAFETY * self._wall_units(total, largest)
         reserve = max(refit + self._selection_seconds(), (1.0 - MAX_SEARCH_SHARE) * self.time_budget)
         self.deadline = min(start + MAX_SEARCH_SHARE * self.time_budget, self.end - reserve)
 
