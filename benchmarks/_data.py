@@ -137,8 +137,12 @@ def naive2_series(y: np.ndarray, h: int, m: int) -> np.ndarray:
 
 
 def is_seasonal(y: np.ndarray, m: int) -> bool:
-    """M4's 90% test: ``|acf_m| > 1.645 sqrt((1 + 2 sum_{k<m} acf_k^2) / n)``, needs n >= 3m."""
-    if m <= 1 or y.size < 3 * m:
+    """M4's 90% test: ``|acf_m| > 1.645 sqrt((1 + 2 sum_{k<m} acf_k^2) / n)``, needs n >= 3m.
+
+    A series with a non-positive value (e.g. intermittent PBS counts) or a constant one counts
+    as not seasonal: multiplicative decomposition needs positive data (M4's all are).
+    """
+    if m <= 1 or y.size < 3 * m or y.min() <= 0 or np.ptp(y) == 0:
         return False
     acf = _acf(y, m)
     limit = _TCRIT * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / y.size)

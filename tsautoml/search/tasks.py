@@ -107,9 +107,9 @@ class ForecastTask:
         A local learner that can carry its fitted models (``LocalLearner.carries``) carries them
         from the first fold to the others when its spec says ``forward``, or when fitting the
         other folds anew would take more than :data:`HURRY_SHARE` of the time left
-        (``info["hurried"]``). Each fold must end within its share of the time left (a fit's
-        share, or a carried window's for a declared learner), so a trial too slow for its first
-        fold stops early.
+        (``info["hurried"]``). Each fold must end within its share of the time left, so a trial
+        too slow for its first fold stops early; for a learner that can carry, the first fold's
+        share is that of one fit followed by carried windows.
         """
         start = time.monotonic()
         try:
@@ -117,13 +117,13 @@ class ForecastTask:
             spec = getattr(type(learner), "spec", None)
             can_carry = self.carry_forward and isinstance(learner, LocalLearner) and learner.carries and len(self.folds) > 1
             carry = can_carry and spec is not None and spec.forward
-            work = np.cumsum(window_work(len(self.folds), carry))
+            work = np.cumsum(window_work(len(self.folds), can_carry))  # a fit, then carried windows, fit in time
             oof = np.full(len(self.oof_index), np.nan)
             scores, fit_time, longest, fallbacks, hurried = [], 0.0, 0.0, 0, False
             first: tuple[Fold, LocalLearner] | None = None
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
-                deadline = _fold_deadline(start, time_left, work[k] / work[-1])
+                deadline = _fold_deadline(start, time_left, work[k] / work[-1] if carry or k == 0 else (k + 1) / len(self.folds))
                 if first is None:
                     fitted, forecast = self.fit_fold(learner, fold, deadline)
                     if k == 0 and can_carry and not carry and time_left is not None:
