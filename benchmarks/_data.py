@@ -132,17 +132,17 @@ def naive2_series(y: np.ndarray, h: int, m: int) -> np.ndarray:
         return np.full(h, y[-1])
     figure = seasonal_figure(y, m)
     n = y.size
-    deseasonalised_last = y[-1] / figure[(n - 1) % m]
-    return deseasonalised_last * figure[(n + np.arange(h)) % m]
+    with np.errstate(all="ignore"):
+        forecast = y[-1] / figure[(n - 1) % m] * figure[(n + np.arange(h)) % m]
+    return forecast if np.isfinite(forecast).all() else np.full(h, y[-1])  # zeros in the trend: naive
 
 
 def is_seasonal(y: np.ndarray, m: int) -> bool:
     """M4's 90% test: ``|acf_m| > 1.645 sqrt((1 + 2 sum_{k<m} acf_k^2) / n)``, needs n >= 3m.
 
-    A series with a non-positive value (e.g. intermittent PBS counts) or a constant one counts
-    as not seasonal: multiplicative decomposition needs positive data (M4's all are).
+    A constant series (e.g. PBS's all-zero ones) has no autocorrelation and counts as not seasonal.
     """
-    if m <= 1 or y.size < 3 * m or y.min() <= 0 or np.ptp(y) == 0:
+    if m <= 1 or y.size < 3 * m or np.ptp(y) == 0:
         return False
     acf = _acf(y, m)
     limit = _TCRIT * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / y.size)

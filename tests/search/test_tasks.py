@@ -99,7 +99,7 @@ def test_a_forward_learner_is_fitted_on_the_first_window_and_carried_over_the_ot
         expected = fitted.carried(task._train(fold), position[fold.series]).predict(5).mean.ravel()
         np.testing.assert_allclose(carried.oof[task.fold_offsets[k] : task.fold_offsets[k + 1]], expected)
     assert not np.allclose(carried.oof[first:], refitted.oof[first:])
-    assert 0 < carried.info["fit_seconds"] <= carried.fit_time
+    assert carried.info["fit_seconds"] > 0
 
 
 def test_learners_not_declared_forward_are_fitted_on_every_window() -> None:

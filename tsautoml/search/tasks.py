@@ -76,9 +76,10 @@ class ForecastTask:
         False: every fold is fitted anew, whatever the time left.
 
     The out-of-fold forecasts of a trial (``TrialResult.oof``) follow ``oof_index``: the
-    validation rows of every fold, fold after fold. ``TrialResult.info["fit_seconds"]`` is the
-    longest fold's time, an estimate of one fit on all the data; ``info["hurried"]`` says that the
-    time left made the trial carry its first fold's models over the others.
+    validation rows of every fold, fold after fold. ``TrialResult.info["fit_seconds"]`` estimates
+    one fit on all the data: the largest time of a fitted fold scaled by the panel's rows over the
+    fold's training rows (a fold's short series fall back on cheap models); ``info["hurried"]``
+    says that the time left made the trial carry its first fold's models over the others.
     """
 
     panel: Panel
@@ -133,7 +134,9 @@ class ForecastTask:
                 else:
                     fitted, forecast = self.carry_fold(*first, fold, deadline)
                 seconds = time.monotonic() - tic
-                fit_time, longest = fit_time + seconds, max(longest, seconds)
+                fit_time += seconds
+                if first is None or k == 0:  # a fit: scaled to all the rows, the estimate of the refit
+                    longest = max(longest, seconds * self.panel.target.values.size / max(fold.train_index.size, 1))
                 oof[self.fold_offsets[k] : self.fold_offsets[k + 1]] = forecast.mean.ravel()
                 scores.append(self.score_fold(fold, forecast.mean.ravel()))
                 fallbacks = max(fallbacks, len(getattr(fitted, "fallbacks_", {})))
