@@ -125,3 +125,4 @@ def test_a_trial_short_of_time_carries_its_first_window_forward(monkeypatch: pyt
     assert not task.evaluate(Trial(0, "AutoETS"), None).info["hurried"]  # no deadline: every window fitted
     assert not _task(panel, n_windows=3, carry_forward=False).evaluate(Trial(0, "AutoETS"), 600.0).info["hurried"]
     assert not task.evaluate(TRIALS[2], 600.0).info["hurried"]  # a global learner fits every window
+    assert not task.evaluate(Trial(5, "AutoCES"), 600.0).info["hurried"]  # its forward is not to be trusted
