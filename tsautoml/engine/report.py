@@ -48,7 +48,7 @@ def leaderboard(
             windows.setdefault(s.trial.number, []).append(s.window_scores[ok])
             row["seconds"] += s.duration
             row["fit_time"] += s.fit_time
-            row["hurried"] = row.get("hurried", False) or s.hurried
+            row["hurried"] |= s.hurried
     weight, served = _served(choices, layout)
     frame_rows = []
     for number, row in rows.items():
@@ -77,7 +77,7 @@ HURRIED_NOTE = "the time left paid for one fit: carried its first window's model
 def _empty_row(s: TrialScores, rung: str, model_notes: Mapping[str, str]) -> dict[str, Any]:
     return {"trial": s.trial.number, "model": s.trial.learner, "rung": rung,
             "params": json.dumps(s.trial.params, sort_keys=True, default=str), "groups": 0, "ok": 0, "failed": 0,
-            "timeout": 0, "skipped": 0, "error": "", "seconds": 0.0, "fit_time": 0.0,
+            "timeout": 0, "skipped": 0, "error": "", "seconds": 0.0, "fit_time": 0.0, "hurried": False,
             "note": model_notes.get(s.trial.learner, "")}
 
 

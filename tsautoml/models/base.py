@@ -111,6 +111,9 @@ def clean_series(y: np.ndarray) -> np.ndarray:
     return y
 
 
+_UNFITTED = object()  # no fitted state to carry
+
+
 class _Pace:
     """Deadline checks that also give up early when the pace so far cannot finish in time.
 
@@ -241,22 +244,23 @@ class LocalLearner(BaseLearner):
         origins = np.zeros(panel.n_series, dtype=np.int64)
         names, chain = self.exogenous_, [self, *self.fallback_chain()]
         limit = self.history_limit()
+        owner, previous = source if source is not None else (None, np.full(panel.n_series, -1))
         cut = 0
         pace = _Pace(panel.n_series, deadline)
         for i in range(panel.n_series):
             if i % self._deadline_every == 0:
                 pace.check(i)
             start, hi = panel.indptr[i], panel.indptr[i + 1]
-            j = -1 if source is None else int(source[1][i])
-            own = j >= 0 and source is not None and source[0].states_[j][0] is source[0]
-            lo = start + (int(source[0].origins_[j]) if own and source is not None else 0)
-            if not own and limit is not None and hi - lo > limit:
+            j, lo, prior = int(previous[i]), start, _UNFITTED
+            if owner is not None and j >= 0 and owner.states_[j][0] is owner:  # its own model: carried from its start
+                lo, prior = start + int(owner.origins_[j]), owner.states_[j][1]
+            elif limit is not None and hi - start > limit:
                 lo = hi - limit
             cut += lo > start
             raw = panel.target.values[lo:hi]
             y = clean_series(raw)
             X = np.column_stack([panel.exog[c][lo:hi][raw.size - y.size :] for c in names]) if names else None
-            carried = self._carry(source[0].states_[j][1], y, X) if own and source is not None else None
+            carried = None if prior is _UNFITTED else self._carry(prior, y, X)
             if carried is not None:
                 learner, state, reason = self, carried, ""
             else:

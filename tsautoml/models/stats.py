@@ -197,6 +197,14 @@ def _series_forecast(out: dict[str, Any], level: list[float]) -> SeriesForecast:
     return SeriesForecast(mean, intervals)
 
 
+def _finite_exogenous(X: np.ndarray) -> np.ndarray:
+    """``X`` as floats; raise (the series falls back) where a value is missing or infinite."""
+    X = np.asarray(X, dtype=np.float64)
+    if not np.isfinite(X).all():
+        raise DataValidationError("exogenous values are missing or infinite")
+    return X
+
+
 class _ArimaState(NamedTuple):
     """A fitted statsforecast AutoARIMA and the exogenous columns it uses (None: none given)."""
 
@@ -253,9 +261,7 @@ class AutoARIMA(_StatsForecastLearner):
     def _fit_series(self, y: np.ndarray, X: np.ndarray | None) -> Any:
         keep = None
         if X is not None:
-            X = np.asarray(X, dtype=np.float64)
-            if not np.isfinite(X).all():
-                raise DataValidationError("exogenous values are missing or infinite")
+            X = _finite_exogenous(X)
             keep = np.ptp(X, axis=0) > 0
             X = X[:, keep] if keep.any() else None
         model = self._model().fit(y, X)
@@ -264,9 +270,7 @@ class AutoARIMA(_StatsForecastLearner):
 
     def _carry_series(self, state: Any, y: np.ndarray, X: np.ndarray | None) -> Any:
         model, keep = state
-        X = None if X is None or keep is None or not keep.any() else np.asarray(X, dtype=np.float64)[:, keep]
-        if X is not None and not np.isfinite(X).all():
-            raise DataValidationError("exogenous values are missing or infinite")
+        X = None if X is None or keep is None or not keep.any() else _finite_exogenous(X[:, keep])
         carried = _Carried(model, y, X)
         self._check_finite(carried, None if X is None else X[-1:])
         return _ArimaState(carried, keep)

@@ -124,7 +124,9 @@ class ForecastTask:
             first: tuple[Fold, LocalLearner] | None = None
             for k, fold in enumerate(self.folds):
                 tic = time.monotonic()
-                deadline = _fold_deadline(start, time_left, work[k] / work[-1] if carry or k == 0 else (k + 1) / len(self.folds))
+                # the first fold and carried ones: their share of one fit and carried windows; refitted ones: 1/n each
+                share = work[k] / work[-1] if carry or k == 0 else (k + 1) / len(self.folds)
+                deadline = _fold_deadline(start, time_left, share)
                 if first is None:
                     fitted, forecast = self.fit_fold(learner, fold, deadline)
                     if k == 0 and can_carry and not carry and time_left is not None:
