@@ -20,7 +20,9 @@ from tsautoml.checks import raise_problems, setting_problems
 from tsautoml.config import Budget, CVConfig, ScaleOut, TabularCV
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.engine.sizes import parse_memory
+from tsautoml.evaluation import Evaluation
 from tsautoml.exceptions import ConfigError, NotFittedError
+from tsautoml.explain import Explanation
 from tsautoml.forecaster import Forecaster, ForecastSettings
 from tsautoml.io.persistence import load_object, save_object
 from tsautoml.setting_types import TASKS, TaskName, names
@@ -208,6 +210,55 @@ class AutoML(BaseEstimator):
                 raise ConfigError("For a table, call predict(X) with the rows to predict (no level or quantiles).")
             return model.predict(X_future)
         return model.predict(X_future, level, quantiles)
+
+    def evaluate(
+        self,
+        test_df: Any,
+        y: Any = None,
+        *,
+        metrics: Sequence[str] | None = None,
+        level: float | Sequence[float] | None = None,
+        quantiles: float | Sequence[float] | None = None,
+        X_future: pd.DataFrame | None = None,
+    ) -> Evaluation:
+        """Score the model on new data, overall and (forecasts) per series.
+
+        Forecasting: ``evaluate(test_df)`` with the actuals of some or all forecast steps
+        (id columns, time, target; exogenous future columns are read from it when the model
+        needs them), MASE, sMAPE, MAPE, MAE, RMSE and WAPE by default, coverage and MSIS per
+        level with ``level``, pinball with ``quantiles``. Tables: ``evaluate(X, y)`` with the
+        task's metrics.
+        """
+        model = self._fitted()
+        if isinstance(model, TabularModel):
+            if y is None or level is not None or quantiles is not None or X_future is not None:
+                raise ConfigError("For a table, call evaluate(X, y) with the rows and their labels or values.")
+            return model.evaluate(test_df, y, metrics)
+        if y is not None:
+            raise ConfigError("For forecasting, call evaluate(test_df): the actuals are its target column, not y.")
+        return model.evaluate(test_df, metrics, level, quantiles, X_future)
+
+    def cross_validation(self, level: float | Sequence[float] | None = None) -> pd.DataFrame:
+        """The search's out-of-fold forecasts in statsforecast's layout (no refit): ids, time, ``cutoff``,
+        target, one column per model, ``forecast`` for the chosen combination, intervals with ``level``."""
+        return self._forecaster("cross_validation").cross_validation(level)
+
+    def explain(self, X: Any = None, y: Any = None) -> Explanation:
+        """Why the model predicts what it does (:class:`~tsautoml.explain.Explanation`).
+
+        Forecasting: ``explain(X_future)`` (the known-future values when the models read them):
+        which models serve each series with which weights, and for the global models each
+        feature's importance, per family, and its part of every forecast. Tables: ``explain(X)``
+        or ``explain(X, y)`` (an ensemble needs ``y`` for permutation importances).
+        """
+        model = self._fitted()
+        if isinstance(model, TabularModel):
+            if X is None:
+                raise ConfigError("For a table, call explain(X) with the rows to explain (and y for an ensemble).")
+            return model.explain(X, y)
+        if y is not None:
+            raise ConfigError("For forecasting, call explain() or explain(X_future); there is no y.")
+        return model.explain(X)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of the rows of ``X``, one column per class in ``classes_`` order."""

@@ -15,7 +15,7 @@ import pandas as pd
 from tsautoml.backends.base import Backend
 from tsautoml.config import Budget, CVConfig, ScaleOut
 from tsautoml.data.columns import ColumnSpec
-from tsautoml.data.grouped import Panel
+from tsautoml.data.grouped import Panel, concat_ranges, offsets
 from tsautoml.data.series_notes import (
     INTERMITTENT_SERIES,
     INTERMITTENT_ZEROS,
@@ -23,6 +23,7 @@ from tsautoml.data.series_notes import (
     zero_shares,
 )
 from tsautoml.data.validation import series_labels, shorten, wall_times
+from tsautoml.engine.backtest import NO_TIME
 from tsautoml.engine.chunk import SearchSpec
 from tsautoml.engine.default_budget import default_budget
 from tsautoml.engine.fitted import FittedForecast, SearchReport
@@ -36,7 +37,9 @@ from tsautoml.ensemble.conformal import (
     interval_scale,
     naive_errors,
 )
+from tsautoml.evaluation import Evaluation, ForecastActuals, forecast_metric_names, score_forecasts
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLWarning
+from tsautoml.explain import Explanation, forecast_explanation
 from tsautoml.models.base import Future
 from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
 from tsautoml.search.space import ForecastContext, LearnerSpace, forecast_spaces
@@ -169,10 +172,12 @@ class Forecaster:
     ) -> FittedForecast:
         """The one fitted-forecast object: components, conformal intervals, the schema and the reports."""
         h = self.settings.horizon
+        backtest = result.backtest
         scale = interval_scale(panel.target.values, panel.indptr, panel.freq.season_length)
-        groups, n_buckets = interval_buckets(layout.codes, result.error_series, result.errors, h)
-        errors = result.errors.ravel()
-        rows = np.repeat(result.error_series, result.errors.shape[1])
+        oof_errors = backtest.actual - backtest.combined
+        groups, n_buckets = interval_buckets(layout.codes, backtest.rows, oof_errors, h)
+        errors = oof_errors.ravel()
+        rows = np.repeat(backtest.rows, oof_errors.shape[1])
         steps = np.tile(np.arange(h), errors.size // h if h else 0)
         if not np.isfinite(errors).any():  # nothing validated (e.g. every series constant): the naive model's errors
             logger.info("No out-of-fold errors were validated: intervals from the naive model's in-sample errors.")
@@ -189,7 +194,7 @@ class Forecaster:
             components=result.components, conformal=conformal, scale=scale, interval_groups=groups, ids=panel.ids,
             columns=panel.columns, freq=panel.freq, last_times=panel.times[panel.indptr[1:] - 1],
             exogenous=sorted({c for comp in result.components for c in comp.learner.exogenous_}), horizon=h,
-            report=report, tz=panel.tz,
+            report=report, history=replace(panel, exog={}, filled=panel.filled.iloc[:0]), backtest=backtest, tz=panel.tz,
         )
 
     def _state(self) -> FittedForecast:
@@ -209,11 +214,7 @@ class Forecaster:
         levels = _levels(level, quantiles)
         quantiles = None if quantiles is None else _numbers("quantiles", quantiles)
         future = self._future(fitted, X_future)
-        mean, native = blend(fitted.components, len(fitted.ids), future, levels)
-        bounds = fitted.conformal.levels(mean, fitted.scale, fitted.interval_groups, levels)
-        for lv, (lo, hi) in native.items():
-            use = np.isfinite(lo) & np.isfinite(hi)
-            bounds[lv][0][use], bounds[lv][1][use] = lo[use], hi[use]
+        mean, bounds = _forecast(fitted, future, levels)
         return _frame(fitted, future, mean, bounds, quantiles)
 
     def _future(self, fitted: FittedForecast, X_future: pd.DataFrame | None) -> Future:
@@ -235,6 +236,88 @@ class Forecaster:
                 f"for the next {h} steps of every series."
             )
         return Future(times, _future_exog(X_future, fitted, times))
+
+    # ------------------------------------------------------------ after fit
+    def evaluate(
+        self,
+        test_df: pd.DataFrame,
+        metrics: Sequence[str] | None = None,
+        level: float | Sequence[float] | None = None,
+        quantiles: float | Sequence[float] | None = None,
+        X_future: pd.DataFrame | None = None,
+    ) -> Evaluation:
+        """Score the forecast against the actuals in ``test_df`` (some or all horizon steps of some or all series).
+
+        MASE and MSIS are scaled by each series' training history. The exogenous future comes
+        from ``X_future``, else from ``test_df`` itself. Interval metrics are reported per level
+        (``coverage-80``); ``quantiles`` adds the pinball loss.
+        """
+        fitted = self._state()
+        levels = _levels(level, quantiles)
+        qs = [] if quantiles is None else _numbers("quantiles", quantiles)
+        names = forecast_metric_names(metrics, levels, qs)
+        series, steps, y = _test_positions(test_df, fitted)
+        future = self._future(fitted, X_future if X_future is not None or not fitted.exogenous else test_df)
+        mean, bounds = _forecast(fitted, future, levels)
+        order = np.lexsort((steps, series))
+        series, steps, y = series[order], steps[order], y[order]
+        scored, counts = np.unique(series, return_counts=True)
+        history = fitted.history.select(scored)
+        data = ForecastActuals(
+            ids=fitted.ids.iloc[scored], y=y, forecast=mean[series, steps], indptr=offsets(counts),
+            y_train=history.target.values, train_indptr=history.indptr, season_length=fitted.freq.season_length,
+            bounds={lv: (lo[series, steps], hi[series, steps]) for lv, (lo, hi) in bounds.items()},
+            quantiles={q: _quantile_column(q, mean, bounds)[series, steps] for q in qs},
+        )
+        return score_forecasts(data, names)
+
+    def cross_validation(self, level: float | Sequence[float] | None = None) -> pd.DataFrame:
+        """The search's out-of-fold forecasts, in statsforecast's layout; nothing is refitted.
+
+        Columns: the id columns, time, ``cutoff`` (the window's last training time), the target,
+        one column per model (its best trial in the series' group), ``forecast`` (the chosen
+        combination, with weights fitted on the other windows) and, with ``level``, its conformal
+        ``forecast-lo/hi-<level>`` (calibrated on these same windows).
+        """
+        fitted = self._state()
+        levels = _levels(level, None)
+        bt = fitted.backtest
+        h, n_windows = bt.horizon, bt.n_windows
+        keep = (bt.times != NO_TIME).ravel()
+        rows = np.repeat(bt.rows, bt.actual.shape[1])[keep]
+        c = fitted.columns
+        out = fitted.ids.iloc[rows].reset_index(drop=True)
+        out[c.time_col] = _local_times(fitted, _as_times(fitted, bt.times.ravel()[keep]))
+        out["cutoff"] = _local_times(fitted, _as_times(fitted, np.repeat(bt.cutoffs, h, axis=1).ravel()[keep]))
+        out[c.target_col] = bt.actual.ravel()[keep]
+        for name, values in bt.forecasts.items():
+            out[name] = values.ravel()[keep]
+        out["forecast"] = bt.combined.ravel()[keep]
+        if levels:
+            windows = bt.combined.reshape(-1, h)  # one row per (series, window)
+            series = np.repeat(bt.rows, n_windows)
+            for lv, (lo, hi) in fitted.conformal.levels(windows, fitted.scale[series], fitted.interval_groups[series],
+                                                         levels).items():
+                out[f"forecast-lo-{_pct(lv)}"] = lo.ravel()[keep]
+                out[f"forecast-hi-{_pct(lv)}"] = hi.ravel()[keep]
+        return out
+
+    def explain(self, X_future: pd.DataFrame | None = None) -> Explanation:
+        """Which models serve each series, and the global models' importances and per-forecast contributions."""
+        fitted = self._state()
+        future = self._future(fitted, X_future)
+        times = _local_times(fitted, future.times.ravel()).rename(fitted.columns.time_col)
+        return forecast_explanation(fitted.components, fitted.ids, times, future, fitted.horizon)
+
+    def history_frame(self, last: int | None = None) -> pd.DataFrame:
+        """The training history the model keeps (id columns, time, target), the last ``last`` points per series."""
+        history = self._state().history
+        if last is not None:
+            keep = np.minimum(history.target.lengths, int(last))
+            history = history.take(np.arange(history.n_series), concat_ranges(history.indptr[1:] - keep, keep), keep)
+        out = history.to_frame()
+        out[history.columns.time_col] = _local_times(self._state(), history.times)
+        return out
 
     # -------------------------------------------------------------- reports
     @property
@@ -304,16 +387,34 @@ def _warn_unused_columns(panel: Panel) -> None:
         )
 
 
+def _forecast(fitted: FittedForecast, future: Future, levels: list[float]) -> tuple[np.ndarray, dict]:
+    """The blended forecast ``(n_series, horizon)`` and its intervals per level (a model's own where it serves alone)."""
+    mean, native = blend(fitted.components, len(fitted.ids), future, levels)
+    bounds = fitted.conformal.levels(mean, fitted.scale, fitted.interval_groups, levels)
+    for lv, (lo, hi) in native.items():
+        use = np.isfinite(lo) & np.isfinite(hi)
+        bounds[lv][0][use], bounds[lv][1][use] = lo[use], hi[use]
+    return mean, bounds
+
+
+def _local_times(fitted: FittedForecast, times: np.ndarray) -> pd.Series:
+    """Wall times (datetime64 or int64 steps) as the data gave them: back in its time zone, if any.
+
+    DST gaps move forward, repeated hours read as summer time.
+    """
+    out = pd.Series(times)
+    if fitted.tz is not None:
+        out = out.dt.tz_localize(fitted.tz, ambiguous=np.ones(len(out), dtype=bool), nonexistent="shift_forward")
+    return out
+
+
 def _frame(
     fitted: FittedForecast, future: Future, mean: np.ndarray, bounds: dict, quantiles: Sequence[float] | None
 ) -> pd.DataFrame:
     """The forecast frame: ids, time, ``forecast`` and the interval or quantile columns."""
     n, h = mean.shape
     out = fitted.ids.iloc[np.repeat(np.arange(n), h)].reset_index(drop=True)
-    times = pd.Series(future.times.ravel())
-    if fitted.tz is not None:  # back in the data's time zone; DST gaps move forward, repeated hours read as summer time
-        times = times.dt.tz_localize(fitted.tz, ambiguous=np.ones(len(times), dtype=bool), nonexistent="shift_forward")
-    out[fitted.columns.time_col] = times
+    out[fitted.columns.time_col] = _local_times(fitted, future.times.ravel())
     out["forecast"] = mean.ravel()
     if quantiles is not None:
         for q in quantiles:
@@ -410,6 +511,62 @@ def _future_exog(X_future: pd.DataFrame, fitted: FittedForecast, times: np.ndarr
             )
         out[c] = values.to_numpy(dtype=float).reshape(n, h)
     return out
+
+
+def _as_times(fitted: FittedForecast, stamps: np.ndarray) -> np.ndarray:
+    """int64 stamps as the panel's times (datetime64[ns] for dates; ``NO_TIME`` reads as NaT)."""
+    return stamps if fitted.freq.is_integer else stamps.view("datetime64[ns]")
+
+
+def _test_positions(test_df: pd.DataFrame, fitted: FittedForecast) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Series position, horizon step and actual of every row of ``test_df``; errors name what does not match."""
+    c = fitted.columns
+    keys = [*c.id_cols, c.time_col]
+    if not isinstance(test_df, pd.DataFrame):
+        raise DataValidationError(f"test_df must be a pandas DataFrame with the columns {[*keys, c.target_col]}, "
+                                  f"got {type(test_df).__name__}.")
+    missing = [col for col in [*keys, c.target_col] if col not in test_df.columns]
+    if missing:
+        raise DataValidationError(f"test_df lacks the columns {missing}; it needs {[*keys, c.target_col]}.")
+    if test_df.empty:
+        raise DataValidationError("test_df has no rows: give the actuals of some forecast steps.")
+    test = test_df[keys].reset_index(drop=True)
+    test[c.time_col] = _future_times(test[c.time_col], fitted, np.dtype("int64" if fitted.freq.is_integer else "datetime64[ns]"))
+    ids = fitted.ids.assign(_series=np.arange(len(fitted.ids)))
+    for col in c.id_cols:  # ids read as another type (e.g. integers saved and read back as text)
+        if test[col].dtype != ids[col].dtype:
+            test[col], ids[col] = test[col].astype(str), ids[col].astype(str)
+    series = test.merge(ids, on=list(c.id_cols), how="left")["_series"].to_numpy()
+    unknown = np.isnan(series)
+    if unknown.any():
+        raise DataValidationError(
+            f"test_df holds {int(pd.unique(test.loc[unknown, c.id_cols[0]]).size)} series the model was not fitted on, "
+            f"e.g. {shorten(_rows(test.loc[unknown, list(c.id_cols)].drop_duplicates()))}. Score the fitted series only."
+        )
+    series = series.astype(np.int64)
+    repeated = test.duplicated(keys).to_numpy()
+    if repeated.any():
+        raise DataValidationError(f"test_df has {int(repeated.sum())} duplicate ({', '.join(keys)}) row(s), e.g. "
+                                  f"{shorten(_rows(test.loc[repeated, keys]))}. Keep one row per series and time.")
+    h = fitted.horizon
+    horizon = fitted.freq.future_times(fitted.last_times, h).reshape(len(fitted.ids), h)
+    stamps = test[c.time_col].to_numpy()
+    steps = np.array([np.searchsorted(horizon[i], t) for i, t in zip(series, stamps, strict=True)], dtype=np.int64)
+    outside = (steps >= h) | (horizon[series, np.minimum(steps, h - 1)] != stamps)
+    if outside.any():
+        first = int(np.flatnonzero(outside)[0])
+        i = series[first]
+        raise DataValidationError(
+            f"test_df has {int(outside.sum())} row(s) outside the forecast horizon, e.g. series "
+            f"{shorten(series_labels(fitted.ids, np.array([i])))} at {c.time_col}={test[c.time_col].iloc[first]} "
+            f"(its {h} forecast steps run from {horizon[i, 0]} to {horizon[i, -1]}). Give actuals of the forecast steps only."
+        )
+    y = pd.to_numeric(test_df[c.target_col].reset_index(drop=True), errors="coerce")
+    bad = y.isna() & test_df[c.target_col].reset_index(drop=True).notna()
+    if bad.any():
+        raise DataValidationError(f"test_df column {c.target_col!r} holds values that are not numbers, such as "
+                                  f"{shorten(test_df[c.target_col][bad.to_numpy()].unique()[:5])}.")
+    return series, steps, y.to_numpy(dtype=float)
 
 
 def _rows(frame: pd.DataFrame) -> list:

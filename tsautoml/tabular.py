@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, cast
 
@@ -29,7 +29,9 @@ from tsautoml.data.table import Table, as_frame, check_table
 from tsautoml.ensemble.pool import candidate_pool
 from tsautoml.ensemble.stacking import StackedEnsemble, make_meta, meta_features
 from tsautoml.ensemble.voting import WeightedEnsemble, caruana_weights, cross_fitted, selection_loss
+from tsautoml.evaluation import Evaluation, score_table
 from tsautoml.exceptions import TsAutoMLError, TsAutoMLWarning
+from tsautoml.explain import Explanation, table_explanation
 from tsautoml.features.tabular import (
     ColumnKind,
     Flavor,
@@ -42,6 +44,7 @@ from tsautoml.features.tabular import (
 )
 from tsautoml.features.tabular.passthrough import NumericPassthrough
 from tsautoml.metrics import get_metric
+from tsautoml.metrics.base import as_loss
 from tsautoml.models.registry import select_learners
 from tsautoml.models.tabular import (
     TabularLearnerSpec,
@@ -363,6 +366,27 @@ class TabularModel:
         pred = self.predict_proba(table.X) if self.settings.task == "classification" else self.predict(table.X)
         labels = self.classes_ if self.settings.task == "classification" else None
         return task_scorer.score(table.y, pred, labels=labels)
+
+    def evaluate(self, X: Any, y: Any, metrics: Sequence[str] | None = None) -> Evaluation:
+        """The task's metrics (or ``metrics``) on ``(X, y)``."""
+        table = check_table(X, y, task=self.settings.task)
+        task = self.settings.task
+        proba = self.predict_proba(table.X) if task == "classification" else None
+        return score_table(task, np.asarray(table.y), self.predict(table.X), proba, self.classes_ if proba is not None else None, metrics)
+
+    def explain(self, X: Any, y: Any = None) -> Explanation:
+        """Importances and contributions of the featurized columns for the rows of ``X`` (see :func:`table_explanation`)."""
+        frame = self._frame(X)
+        metric = get_metric(self.settings.metric, self.settings.task)
+        model, labels = self.pipeline_[-1], self.classes_ if self.settings.task == "classification" else None
+        truth = None if y is None else np.asarray(check_table(frame, y, task=self.settings.task).y)
+
+        def loss(Z: np.ndarray) -> float:  # only called with y given
+            assert truth is not None
+            pred = model.predict_proba(Z) if "probabilities" in metric.needs else model.predict(Z)
+            return as_loss(metric, metric.score(truth, pred, labels=labels))
+
+        return table_explanation(self.pipeline_, frame, truth, loss, self.settings.seed)
 
     def _frame(self, X: Any) -> pd.DataFrame:
         frame = as_frame(X)

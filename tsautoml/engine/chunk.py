@@ -109,6 +109,17 @@ class ChunkData:
         """The validation windows of the search series."""
         return spec.splitter().split(self.search_panel.indptr)
 
+    def validation_layout(self, spec: SearchSpec, values: np.ndarray, fill: Any = np.nan) -> np.ndarray:
+        """A per-row array of the search panel (target, times) at its validation points, ``(n_search, windows x horizon)``.
+
+        ``fill`` where a series has no such window.
+        """
+        h = spec.horizon
+        out = np.full((self.search.size, spec.width), fill, dtype=values.dtype)
+        for fold in self.search_folds(spec):
+            out[fold.series, fold.window * h : (fold.window + 1) * h] = values[fold.test_index].reshape(-1, h)
+        return out
+
 
 @dataclass(frozen=True)
 class TrialsJob:

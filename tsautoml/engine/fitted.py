@@ -10,6 +10,8 @@ import pandas as pd
 
 from tsautoml.data.columns import ColumnSpec
 from tsautoml.data.frequency import Frequency
+from tsautoml.data.grouped import Panel
+from tsautoml.engine.backtest import Backtest
 from tsautoml.engine.memory import MemoryPlan
 from tsautoml.ensemble.blend import Component
 from tsautoml.ensemble.conformal import ConformalIntervals
@@ -79,6 +81,11 @@ class FittedForecast:
         Steps ahead.
     report
         The search's reports.
+    history
+        The training target and times (no exogenous columns): the scale of ``evaluate``'s MASE and
+        the history of the plots.
+    backtest
+        The search's out-of-fold forecasts (:class:`~tsautoml.engine.backtest.Backtest`).
     """
 
     components: list[Component]
@@ -92,4 +99,6 @@ class FittedForecast:
     exogenous: list[str]
     horizon: int
     report: SearchReport
+    history: Panel
+    backtest: Backtest
     tz: Any = None

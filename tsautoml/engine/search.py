@@ -29,6 +29,7 @@ from tsautoml.backends.base import Backend, Failure
 from tsautoml.backends.local import LocalBackend
 from tsautoml.config import Budget
 from tsautoml.data.grouped import Panel, offsets
+from tsautoml.engine.backtest import Backtest, chunk_backtest
 from tsautoml.engine.chunk import (
     ChunkData,
     SearchSpec,
@@ -108,8 +109,7 @@ class SearchResult:
 
     components: list[Component]
     choices: list[GroupChoice]
-    errors: np.ndarray  # honest out-of-fold errors of the chosen combination, rows = ``error_series``
-    error_series: np.ndarray
+    backtest: Backtest  # out-of-fold forecasts per learner and of the chosen combination
     report: SearchReport
 
 
@@ -602,15 +602,15 @@ class ForecastSearch:
         self, chunks: list[ChunkData], models: dict[int, ChunkModel], picks: dict[int, ChunkChoice], started: np.ndarray,
         reason: str, fallback_note: str, strategy: Strategy, strategy_scores: dict[str, float],
     ) -> SearchResult:
-        components, choices, errors, rows, failures = [], [], [], [], {}
+        components, choices, backtests, failures = [], [], [], {}
         for chunk in chunks:
             model = models[chunk.index]
             for comp in model.components:
                 components.append(Component(trial=comp.trial, series=chunk.series[comp.series], weights=comp.weights,
                                             learner=comp.learner))
             choices.extend(model.choices)
-            errors.append(picks[chunk.index].errors)
-            rows.append(chunk.series[chunk.search])
+            backtests.append(chunk_backtest(chunk, self.spec, self.scores[chunk.index], self.oof[chunk.index], self.sign,
+                                            picks[chunk.index].honest))
             failures.update(model.failures)
         unstarted = np.flatnonzero(~started)
         listed = self.layout.frame(unstarted)
@@ -626,8 +626,7 @@ class ForecastSearch:
             group_trials=group_trials(self.layout, chunks, self.scores, self.spec.metric), unstarted=listed, plan=self.plan,
             stop_reason=reason, selection=strategy.name, refit_failures=failures,
         )
-        return SearchResult(components=components, choices=choices, errors=np.concatenate(errors),
-                            error_series=np.concatenate(rows), report=report)
+        return SearchResult(components=components, choices=choices, backtest=Backtest.concat(backtests), report=report)
 
     def _leaderboard(self, choices: list[GroupChoice], strategies: dict[str, float] | None, chosen: str = "") -> pd.DataFrame:
         return leaderboard(self.scores, self.climbed, choices, strategies or {}, self.spec.metric, self.sign,

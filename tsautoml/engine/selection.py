@@ -92,14 +92,14 @@ class ChunkChoice:
     """The chosen combination on a chunk.
 
     ``weights[i, m]`` is the weight of ``members[m]`` for the chunk's series ``i`` (rows sum
-    to 1, or are 0 for a group served by ``fallback``); ``errors`` are the actuals minus the
-    honest out-of-fold blend, ``(n_search, windows x horizon)``; ``scores`` each group's
+    to 1, or are 0 for a group served by ``fallback``); ``honest`` is the honest out-of-fold
+    blend, ``(n_search, windows x horizon)``; ``scores`` each group's
     honest validation score (NaN: none).
     """
 
     members: list[Trial]
     weights: np.ndarray
-    errors: np.ndarray
+    honest: np.ndarray
     scores: np.ndarray
 
 
@@ -136,7 +136,7 @@ class _Pool:
         panel = chunk.search_panel
         season = int(spec.context.get("season_length", 1))
         scale = spec.scorer.series_scale(panel.target.values, panel.indptr, season)[row_series]
-        y = _actuals(chunk, spec).ravel()
+        y = chunk.validation_layout(spec, chunk.search_panel.target.values).ravel()
         return cls(trials, preds, family, y, scale, row_series, row_group, np.tile(np.arange(width) // spec.horizon, n_search))
 
     def units(self, chunk: ChunkData, strategy: Strategy) -> tuple[np.ndarray, int]:
@@ -243,15 +243,14 @@ def chunk_choice(
     n_series = chunk.panel.n_series
     if not pool.trials:
         empty = np.full((chunk.search.size, spec.width), np.nan)
-        return ChunkChoice(members=[], weights=np.zeros((n_series, 0)), errors=empty, scores=np.full(chunk.n_groups, np.nan))
+        return ChunkChoice(members=[], weights=np.zeros((n_series, 0)), honest=empty, scores=np.full(chunk.n_groups, np.nan))
     weights = pool.weigher(chunk, spec, strategy)(np.ones(len(pool.y), dtype=bool))
     if strategy.unit == "group":
         per_series = weights[chunk.local_group]
     else:
         per_series = _spread(chunk, weights, np.isfinite(pool.y.reshape(chunk.search.size, -1)).any(axis=1))
     honest = pool.honest(chunk, spec, strategy)
-    return ChunkChoice(members=pool.trials, weights=per_series, errors=_actuals(chunk, spec) - honest,
-                       scores=_group_scores(chunk, spec, honest))
+    return ChunkChoice(members=pool.trials, weights=per_series, honest=honest, scores=_group_scores(chunk, spec, honest))
 
 
 def _spread(chunk: ChunkData, weights: np.ndarray, validated: np.ndarray) -> np.ndarray:
@@ -286,15 +285,6 @@ def _candidates(scores: list[TrialScores], n_groups: int, sign: float) -> list[l
                 seen.add(learner)
         out.append(sorted(chosen, key=lambda n: (chosen[n], n)))
     return out
-
-
-def _actuals(chunk: ChunkData, spec: SearchSpec) -> np.ndarray:
-    """The validation actuals of the chunk's search series, ``(n_search, windows x horizon)`` (NaN: none)."""
-    actual = np.full((chunk.search.size, spec.width), np.nan)
-    y, h = chunk.search_panel.target.values, spec.horizon
-    for fold in chunk.search_folds(spec):
-        actual[fold.series, fold.window * h : (fold.window + 1) * h] = y[fold.test_index].reshape(-1, h)
-    return actual
 
 
 def _group_scores(chunk: ChunkData, spec: SearchSpec, matrix: np.ndarray) -> np.ndarray:

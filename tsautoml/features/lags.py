@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 import numpy as np
 
@@ -36,8 +36,13 @@ ExpandingStat = Literal["mean", "std"]
 
 
 class TargetFeature(ABC):
-    """A feature computed from past values of the target of the same series."""
+    """A feature computed from past values of the target of the same series.
 
+    ``family`` groups features for explanations: ``"lags"`` (past values and differences) or
+    ``"rolling"`` (window, seasonal, expanding and weighted statistics).
+    """
+
+    family: ClassVar[str] = "rolling"
     lag: int
 
     def __post_init__(self) -> None:
@@ -78,6 +83,8 @@ class Lag(TargetFeature):
     >>> Lag(7).name, Lag(7).history
     ('lag7', 7)
     """
+
+    family: ClassVar[str] = "lags"
 
     lag: int
 
@@ -270,6 +277,8 @@ class Diff(TargetFeature):
     >>> Diff(periods=7).name
     'diff_lag1_periods7'
     """
+
+    family: ClassVar[str] = "lags"
 
     periods: int = 1
     lag: int = 1

@@ -93,10 +93,12 @@ class FeaturePipeline:
         self.calendar_ = CalendarFeatures(panel.freq, self.fourier_order) if self.calendar else None
         self.holidays_, self.series_countries_ = self._fit_holidays(panel)
         self.exogenous_ = self._exogenous_columns(panel)
-        names = [f.name for f in self.target_features_]
-        names += self.calendar_.names() if self.calendar_ else []
-        names += self.holidays_.names() if self.holidays_ else []
-        self.feature_names_ = names + self.exogenous_
+        pairs = [(f.name, f.family) for f in self.target_features_]
+        pairs += [(n, "calendar") for n in (self.calendar_.names() if self.calendar_ else [])]
+        pairs += [(n, "holiday") for n in (self.holidays_.names() if self.holidays_ else [])]
+        pairs += [(n, "exogenous") for n in self.exogenous_]
+        self.feature_names_ = [name for name, _ in pairs]
+        self.feature_families_ = [family for _, family in pairs]  # lags, rolling, calendar, holiday, exogenous
         repeated = sorted({n for n in self.feature_names_ if self.feature_names_.count(n) > 1})
         if repeated:
             raise ConfigError(f"Features {repeated} are asked for twice (or clash with exogenous columns).")

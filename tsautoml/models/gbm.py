@@ -226,6 +226,16 @@ class LightGBM(GlobalRegressionLearner):
         # Booster.predict does not reuse the training threads: without num_threads it takes every core
         return np.asarray(model.predict(X, num_threads=self._threads()), dtype=np.float64)
 
+    def _regressor_importance(self, model: lgb.Booster) -> np.ndarray:
+        return np.asarray(model.feature_importance(importance_type="gain"), dtype=np.float64)
+
+    def _log_link(self) -> bool:
+        return self.objective in _COUNT_OBJECTIVES
+
+    def _regressor_contributions(self, model: lgb.Booster, X: np.ndarray) -> np.ndarray:
+        # SHAP values, exact for trees (TreeSHAP): one column per feature, then the expected value
+        return np.asarray(model.predict(X, pred_contrib=True, num_threads=self._threads()), dtype=np.float64)
+
 
 def _deadline_callback(deadline: float | None) -> Callable[[Any], None]:
     """A LightGBM callback raising :class:`TrialTimeout` once past ``deadline`` (every iteration)."""

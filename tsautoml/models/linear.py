@@ -101,6 +101,16 @@ class Ridge(GlobalRegressionLearner):
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not alpha >= 0:
             raise ConfigError(f"alpha must be a number >= 0, got {self.alpha!r}.")
 
+    def _regressor_importance(self, model: Pipeline) -> np.ndarray:
+        weights = np.abs(model[-1].coef_)  # on standardized inputs: the effect of one standard deviation
+        return _per_feature(model, weights)
+
+    def _regressor_contributions(self, model: Pipeline, X: np.ndarray) -> np.ndarray:
+        imputer, scaler, ridge = model[0], model[1], model[2]
+        standardized = scaler.transform(imputer.transform(X))
+        parts = _per_feature(model, standardized * ridge.coef_)  # a missing-value indicator counts for its feature
+        return np.column_stack([parts, np.full(len(X), float(ridge.intercept_))])
+
     def _fit_regressor(self, X: np.ndarray, y: np.ndarray, deadline: float | None) -> Pipeline:
         check_deadline(deadline)
         model = make_pipeline(
@@ -111,3 +121,13 @@ class Ridge(GlobalRegressionLearner):
         with warnings.catch_warnings():  # collinear lags with a small alpha: the solve is still exact enough
             warnings.simplefilter("ignore", LinAlgWarning)
             return model.fit(X, y)
+
+
+def _per_feature(model: Pipeline, values: np.ndarray) -> np.ndarray:
+    """Values over the imputer's outputs (features, then missing indicators) summed per input feature."""
+    imputer = model[0]
+    n = imputer.n_features_in_
+    out = np.array(values[..., :n], dtype=np.float64)
+    if imputer.indicator_ is not None:
+        np.add.at(out.T, imputer.indicator_.features_, np.moveaxis(values[..., n:], -1, 0))
+    return out

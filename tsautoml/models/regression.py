@@ -48,7 +48,7 @@ import numpy as np
 from tsautoml.data.frequency import Frequency
 from tsautoml.data.grouped import GroupedArray, Panel, concat_ranges
 from tsautoml.data.validation import series_labels, shorten
-from tsautoml.exceptions import ConfigError, DataValidationError
+from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError
 from tsautoml.features.lags import (
     EWMMean,
     Expanding,
@@ -279,6 +279,18 @@ class GlobalRegressionLearner(BaseLearner):
         """Predictions of ``model`` for the rows of ``X``, as float64."""
         return np.asarray(model.predict(X), dtype=np.float64)
 
+    def _regressor_importance(self, model: Any) -> np.ndarray:
+        """Each feature's importance in ``model`` (any non-negative scale)."""
+        raise NotImplementedError
+
+    def _regressor_contributions(self, model: Any, X: np.ndarray) -> np.ndarray:
+        """``(rows, features + 1)``: each feature's additive part of the predictions for ``X``, then the base value."""
+        raise NotImplementedError
+
+    def _log_link(self) -> bool:
+        """Whether the contributions add up to the log of the prediction (count objectives)."""
+        return False
+
     def _check_params(self) -> None:
         """Raise :class:`ConfigError` for invalid or conflicting parameters."""
         for name, value, options in (
@@ -409,28 +421,61 @@ class GlobalRegressionLearner(BaseLearner):
                 f"and cannot forecast {horizon} steps. Refit with horizon>={horizon} or use "
                 "strategy='recursive'."
             )
-        times, exog = self._future_inputs(horizon, future)
-        if self.strategy == "recursive":
-            z = self._predict_recursive(times, exog)
-        else:
-            z = self._predict_direct(times, exog)
+        z, _ = self._model_forecast(horizon, future)
         return Forecast(self.transform_.invert(z))
 
-    def _predict_recursive(self, times: np.ndarray, exog: dict[str, np.ndarray]) -> np.ndarray:
+    def _model_forecast(self, horizon: int, future: Future | None) -> tuple[np.ndarray, np.ndarray]:
+        """The forecast in model space ``(n_series, horizon)`` and the feature rows that gave it ``(n, horizon, k)``."""
+        times, exog = self._future_inputs(horizon, future)
+        rows = np.empty((*times.shape, len(self.feature_names_)), dtype=np.float32)
+        if self.strategy == "recursive":
+            return self._predict_recursive(times, exog, rows), rows
+        return self._predict_direct(times, exog, rows), rows
+
+    # ------------------------------------------------------------ explain
+    def importance(self) -> np.ndarray:
+        """Each feature's share of the model's importance (summing to 1; gain for trees, scaled weights for linear)."""
+        total = np.sum([self._regressor_importance(m) for m in self.models_], axis=0).astype(np.float64)
+        return total / total.sum() if total.sum() > 0 else total
+
+    def contributions(self, horizon: int, future: Future | None = None) -> tuple[np.ndarray, str]:
+        """Each feature's additive part of every forecast ``(n_series, horizon, features + 1)``, base value last.
+
+        Under ``target_transform="diff"`` the parts add up to the forecast's change from the step
+        before (``"change"``); under a count objective's log link to its logarithm (``"log level"``);
+        otherwise to the forecast itself (``"level"``, per-series scaling undone).
+        """
+        if not hasattr(self, "models_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call fit(panel) first.")
+        _, rows = self._model_forecast(horizon, future)
+        n, h, k = rows.shape
+        parts = np.empty((n, h, k + 1))
+        for step in range(h):
+            model = self.models_[0 if self.strategy == "recursive" else step]
+            parts[:, step] = self._regressor_contributions(model, rows[:, step])
+        if self._log_link():  # log(z * scale) = log z + log scale: the scale joins the base value
+            if self.transform_.kind == "scale":
+                parts[..., -1] += np.log(self.transform_.scales)[:, None]
+            return parts, "log level"
+        if self.transform_.kind == "scale":
+            parts *= self.transform_.scales[:, None, None]
+        return parts, "change" if self.transform_.kind == "diff" else "level"
+
+    def _predict_recursive(self, times: np.ndarray, exog: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
         n, horizon = times.shape
         needs = [f.history for f in self.pipeline_.target_features_]
         bounded = None if None in needs else max((h for h in needs if h is not None), default=1)
         history = self.history_
         out = np.empty((n, horizon))
         for k in range(horizon):
-            row = self.pipeline_.update(history, times[:, k], {c: v[:, k] for c, v in exog.items()})
+            row = rows[:, k] = self.pipeline_.update(history, times[:, k], {c: v[:, k] for c, v in exog.items()})
             out[:, k] = self._predict_regressor(self.models_[0], row)
             history = history.append(out[:, k])
             if bounded is not None:
                 history = history.tail(bounded)  # keeps each step's cost flat
         return out
 
-    def _predict_direct(self, times: np.ndarray, exog: dict[str, np.ndarray]) -> np.ndarray:
+    def _predict_direct(self, times: np.ndarray, exog: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
         n, horizon = times.shape
         n_target = len(self.pipeline_.target_features_)
         first = self.pipeline_.update(self.history_, times[:, 0], {c: v[:, 0] for c, v in exog.items()})
@@ -442,6 +487,7 @@ class GlobalRegressionLearner(BaseLearner):
             if k > 0:
                 step = self.pipeline_.update(empty, times[:, k], {c: v[:, k] for c, v in exog.items()})
                 row[:, n_target:] = step[:, n_target:]
+            rows[:, k] = row
             out[:, k] = self._predict_regressor(self.models_[k], row)
         return out
 
