@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the names for type checkers; at run time they come from _HO
     from tsautoml.data import ColumnSpec, Frequency, GroupedArray, Panel  # noqa: F401
     from tsautoml.datasets import load_demand  # noqa: F401
     from tsautoml.estimators import AutoMLClassifier, AutoMLRegressor  # noqa: F401
+    from tsautoml.evaluation import Evaluation  # noqa: F401
     from tsautoml.exceptions import (  # noqa: F401
         ConfigError,
         DataValidationError,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the names for type checkers; at run time they come from _HO
         TsAutoMLError,
         TsAutoMLWarning,
     )
+    from tsautoml.explain import Explanation  # noqa: F401
     from tsautoml.features.lags import (  # noqa: F401
         Diff,
         EWMMean,
@@ -35,6 +37,13 @@ if TYPE_CHECKING:  # the names for type checkers; at run time they come from _HO
         SeasonalRollingMean,
     )
     from tsautoml.features.pipeline import FeaturePipeline  # noqa: F401
+    from tsautoml.plotting import (  # noqa: F401
+        plot_backtest,
+        plot_forecast,
+        plot_importance,
+        plot_leaderboard,
+        plot_residuals,
+    )
     from tsautoml.search.splitters import RollingOriginSplitter  # noqa: F401
 
 try:
@@ -50,11 +59,14 @@ _HOMES = {
     "tsautoml.data": ("ColumnSpec", "Frequency", "GroupedArray", "Panel"),
     "tsautoml.datasets": ("load_demand",),
     "tsautoml.estimators": ("AutoMLClassifier", "AutoMLRegressor"),
+    "tsautoml.evaluation": ("Evaluation",),
     "tsautoml.exceptions": (
         "ConfigError", "DataValidationError", "NotFittedError", "StorageError", "TsAutoMLError", "TsAutoMLWarning",
     ),
     "tsautoml.features.lags": ("Diff", "EWMMean", "Expanding", "Lag", "Rolling", "RollingQuantile", "SeasonalRollingMean"),
+    "tsautoml.explain": ("Explanation",),
     "tsautoml.features.pipeline": ("FeaturePipeline",),
+    "tsautoml.plotting": ("plot_backtest", "plot_forecast", "plot_importance", "plot_leaderboard", "plot_residuals"),
     "tsautoml.search.splitters": ("RollingOriginSplitter",),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

@@ -196,20 +196,25 @@ class AutoML(BaseEstimator):
         X_future: pd.DataFrame | None = None,
         level: float | Sequence[float] | None = None,
         quantiles: float | Sequence[float] | None = None,
+        *,
+        df: pd.DataFrame | None = None,
     ) -> pd.DataFrame | np.ndarray:
         """Forecasts, or class labels / values for the rows of a table.
 
         Forecasting returns a frame: id column(s), time, ``forecast`` and
         ``forecast-lo-<level>``/``-hi-<level>``; ``X_future`` gives the known-future
         exogenous values for the horizon; ``quantiles`` (e.g. ``[0.1, 0.5, 0.9]``) adds
-        ``forecast-q-<percent>`` columns instead of intervals. Tables: ``predict(X)``.
+        ``forecast-q-<percent>`` columns instead of intervals. ``df`` (the observations that
+        arrived since ``fit``, or the whole history again) forecasts its series from its end
+        with the fitted models, without a search or a refit; new series need a global model
+        (LightGBM, ridge) among the chosen ones. Tables: ``predict(X)``.
         """
         model = self._fitted()
         if isinstance(model, TabularModel):
-            if X_future is None or level is not None or quantiles is not None:
-                raise ConfigError("For a table, call predict(X) with the rows to predict (no level or quantiles).")
+            if X_future is None or level is not None or quantiles is not None or df is not None:
+                raise ConfigError("For a table, call predict(X) with the rows to predict (no level, quantiles or df).")
             return model.predict(X_future)
-        return model.predict(X_future, level, quantiles)
+        return model.predict(X_future, level, quantiles, df)
 
     def evaluate(
         self,
@@ -259,6 +264,29 @@ class AutoML(BaseEstimator):
         if y is not None:
             raise ConfigError("For forecasting, call explain() or explain(X_future); there is no y.")
         return model.explain(X)
+
+    def report(self, path: str | Path, *, max_series: int = 6) -> Path:
+        """Write one self-contained HTML report of the fitted model to ``path`` (images inlined, no network).
+
+        Settings and versions, the data, the leaderboard, and for forecasts the model wins, a
+        gallery of ``max_series`` forecasts, interval coverage and residuals on the back-test
+        windows and the importances; for tables the guardrails. Returns the path written.
+        """
+        from tsautoml.html_report import write_report
+
+        return write_report(self, path, max_series=max_series)
+
+    def summary(self) -> dict[str, Any]:
+        """What the fit did: task, metric, the chosen model or combination, why the search stopped, seconds, trials."""
+        model = self._fitted()
+        board = model.leaderboard()
+        trials = int(board["trial"].notna().sum()) if "trial" in board else len(board)
+        if isinstance(model, TabularModel):
+            chosen, reason, seconds = model.chosen_, model.search_.stop_reason, model.elapsed_
+        else:
+            chosen, reason, seconds = model.report.selection, model.report.stop_reason, model.report.fit_time
+        return {"task": self.task, "metric": model.settings.metric, "chosen": chosen, "stop_reason": reason,
+                "fit_time": float(seconds), "trials": trials}
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of the rows of ``X``, one column per class in ``classes_`` order."""

@@ -28,9 +28,10 @@ from tsautoml.engine.chunk import SearchSpec
 from tsautoml.engine.default_budget import default_budget
 from tsautoml.engine.fitted import FittedForecast, SearchReport
 from tsautoml.engine.groups import GroupLayout
+from tsautoml.engine.new_history import continued, series_positions
 from tsautoml.engine.search import ForecastSearch, SearchResult
 from tsautoml.engine.sizes import parse_memory
-from tsautoml.ensemble.blend import blend, model_wins
+from tsautoml.ensemble.blend import Component, blend, model_wins
 from tsautoml.ensemble.conformal import (
     ConformalIntervals,
     interval_buckets,
@@ -40,7 +41,7 @@ from tsautoml.ensemble.conformal import (
 from tsautoml.evaluation import Evaluation, ForecastActuals, forecast_metric_names, score_forecasts
 from tsautoml.exceptions import ConfigError, DataValidationError, NotFittedError, TsAutoMLWarning
 from tsautoml.explain import Explanation, forecast_explanation
-from tsautoml.models.base import Future
+from tsautoml.models.base import Future, LocalLearner
 from tsautoml.models.registry import FORECAST_LEARNERS, select_learners
 from tsautoml.search.space import ForecastContext, LearnerSpace, forecast_spaces
 from tsautoml.search.splitters import validation_splitter
@@ -194,7 +195,7 @@ class Forecaster:
             components=result.components, conformal=conformal, scale=scale, interval_groups=groups, ids=panel.ids,
             columns=panel.columns, freq=panel.freq, last_times=panel.times[panel.indptr[1:] - 1],
             exogenous=sorted({c for comp in result.components for c in comp.learner.exogenous_}), horizon=h,
-            report=report, history=replace(panel, exog={}, filled=panel.filled.iloc[:0]), backtest=backtest, tz=panel.tz,
+            report=report, history=_history(panel, result.components), backtest=backtest, tz=panel.tz,
         )
 
     def _state(self) -> FittedForecast:
@@ -208,9 +209,14 @@ class Forecaster:
         X_future: pd.DataFrame | None = None,
         level: float | Sequence[float] | None = None,
         quantiles: float | Sequence[float] | None = None,
+        df: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        """Forecast the horizon of every series: ``forecast`` plus ``forecast-lo/hi-<level>``."""
-        fitted = self._state()
+        """Forecast the horizon of every series: ``forecast`` plus ``forecast-lo/hi-<level>``.
+
+        With ``df`` (new observations, long format), forecast the series of ``df`` from its end
+        with the fitted models, no search and no refit (:mod:`~tsautoml.engine.new_history`).
+        """
+        fitted = self._state() if df is None else continued(self._state(), df)
         levels = _levels(level, quantiles)
         quantiles = None if quantiles is None else _numbers("quantiles", quantiles)
         future = self._future(fitted, X_future)
@@ -387,6 +393,12 @@ def _warn_unused_columns(panel: Panel) -> None:
         )
 
 
+def _history(panel: Panel, components: list[Component]) -> Panel:
+    """The history a fitted forecast keeps: target, times and the exogenous columns its local models run over."""
+    local = {c for comp in components if isinstance(comp.learner, LocalLearner) for c in comp.learner.exogenous_}
+    return replace(panel, exog={c: panel.exog[c] for c in sorted(local)}, filled=panel.filled.iloc[:0])
+
+
 def _forecast(fitted: FittedForecast, future: Future, levels: list[float]) -> tuple[np.ndarray, dict]:
     """The blended forecast ``(n_series, horizon)`` and its intervals per level (a model's own where it serves alone)."""
     mean, native = blend(fitted.components, len(fitted.ids), future, levels)
@@ -532,18 +544,13 @@ def _test_positions(test_df: pd.DataFrame, fitted: FittedForecast) -> tuple[np.n
         raise DataValidationError("test_df has no rows: give the actuals of some forecast steps.")
     test = test_df[keys].reset_index(drop=True)
     test[c.time_col] = _future_times(test[c.time_col], fitted, np.dtype("int64" if fitted.freq.is_integer else "datetime64[ns]"))
-    ids = fitted.ids.assign(_series=np.arange(len(fitted.ids)))
-    for col in c.id_cols:  # ids read as another type (e.g. integers saved and read back as text)
-        if test[col].dtype != ids[col].dtype:
-            test[col], ids[col] = test[col].astype(str), ids[col].astype(str)
-    series = test.merge(ids, on=list(c.id_cols), how="left")["_series"].to_numpy()
-    unknown = np.isnan(series)
+    series = series_positions(test, fitted.ids)
+    unknown = series < 0
     if unknown.any():
         raise DataValidationError(
             f"test_df holds {int(pd.unique(test.loc[unknown, c.id_cols[0]]).size)} series the model was not fitted on, "
             f"e.g. {shorten(_rows(test.loc[unknown, list(c.id_cols)].drop_duplicates()))}. Score the fitted series only."
         )
-    series = series.astype(np.int64)
     repeated = test.duplicated(keys).to_numpy()
     if repeated.any():
         raise DataValidationError(f"test_df has {int(repeated.sum())} duplicate ({', '.join(keys)}) row(s), e.g. "

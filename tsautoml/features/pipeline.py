@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from typing import Literal
@@ -103,6 +104,15 @@ class FeaturePipeline:
         if repeated:
             raise ConfigError(f"Features {repeated} are asked for twice (or clash with exogenous columns).")
         return self
+
+    def for_series(self, panel: Panel) -> FeaturePipeline:
+        """This fitted pipeline for the series of ``panel`` (their holiday countries, with ``holiday_column``)."""
+        self._check_fitted()
+        if self.holiday_column is None:
+            return self
+        out = copy.copy(self)
+        out.holidays_, out.series_countries_ = self._fit_holidays(panel)
+        return out
 
     def transform(self, panel: Panel) -> np.ndarray:
         """Feature matrix, one row per row of ``panel`` (Fortran order: one column per feature)."""

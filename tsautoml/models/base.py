@@ -186,6 +186,13 @@ class BaseLearner(BaseEstimator):
         levels = list(level) if self.capabilities.intervals else []
         return self._predict(horizon, future, levels)
 
+    def carried(self, panel: Panel, previous: np.ndarray, deadline: float | None = None) -> BaseLearner:
+        """A fitted copy that forecasts from the end of ``panel`` without re-estimating its models.
+
+        Series ``i`` of ``panel`` extends this learner's series ``previous[i]`` (-1: a new one).
+        """
+        raise NotImplementedError
+
     def _fit(self, panel: Panel, deadline: float | None) -> None:
         raise NotImplementedError
 

@@ -40,6 +40,7 @@ regressor itself (LightGBM after every boosting round).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal, get_args
 
@@ -318,10 +319,7 @@ class GlobalRegressionLearner(BaseLearner):
         check_deadline(deadline)
         self._check_params()
         self._check_panel(panel)
-        last = _last_observed(panel.target)
-        panel = _truncate(panel, self.max_history)
-        transform = _TargetTransform.fit(self.target_transform, panel.target, last)
-        model_panel = replace(panel, target=transform.apply(panel.target), freq=self._frequency(panel.freq))
+        model_panel = self._model_panel(panel)
         pipeline = self._make_pipeline(model_panel)
         X = pipeline.fit_transform(model_panel)
         check_deadline(deadline)
@@ -333,13 +331,38 @@ class GlobalRegressionLearner(BaseLearner):
             models = self._fit_direct(X, y, model_panel.indptr, n_target, deadline)
         self.pipeline_ = pipeline
         self.models_ = models
-        self.transform_ = transform
         self.feature_names_ = list(pipeline.feature_names_)
         self.exogenous_ = list(pipeline.exogenous_)  # the columns used, all that predict needs
-        self.freq_ = panel.freq
-        self.ids_ = panel.ids
-        self.last_times_ = panel.times[panel.indptr[1:] - 1]
-        self.history_ = _history(model_panel.target.astype(np.float64), pipeline.target_features_)
+        self._keep_end(model_panel)
+
+    def carried(self, panel: Panel, previous: np.ndarray, deadline: float | None = None) -> GlobalRegressionLearner:
+        """A copy that forecasts from the end of ``panel`` with the fitted models, which are not refitted.
+
+        Any series may be new (``previous`` is not read): a global model reads only each series'
+        recent values, calendar and exogenous future.
+        """
+        if not hasattr(self, "models_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call fit(panel) first.")
+        out = copy.copy(self)  # the fitted models are shared, read only
+        model_panel = out._model_panel(panel)
+        out.pipeline_ = self.pipeline_.for_series(model_panel)
+        out._keep_end(model_panel)
+        out.n_series_ = panel.n_series
+        return out
+
+    def _model_panel(self, panel: Panel) -> Panel:
+        """``panel`` in model space (its last ``max_history`` points, target transformed); sets ``transform_``."""
+        last = _last_observed(panel.target)
+        panel = _truncate(panel, self.max_history)
+        self.transform_ = _TargetTransform.fit(self.target_transform, panel.target, last)
+        return replace(panel, target=self.transform_.apply(panel.target), freq=self._frequency(panel.freq))
+
+    def _keep_end(self, model_panel: Panel) -> None:
+        """Keep what forecasting from the end of ``model_panel`` needs: ids, last times, the features' history."""
+        self.freq_ = model_panel.freq
+        self.ids_ = model_panel.ids
+        self.last_times_ = model_panel.times[model_panel.indptr[1:] - 1]
+        self.history_ = _history(model_panel.target.astype(np.float64), self.pipeline_.target_features_)
 
     def _frequency(self, freq: Frequency) -> Frequency:
         """The panel's frequency with this learner's season length (features and Fourier terms use it)."""
