@@ -255,3 +255,21 @@ def test_new_history_at_another_frequency(local_only, demand):
     weekly = demand[(demand["ds"].dt.dayofweek == 0) & (demand["ds"] > demand["ds"].max() - pd.Timedelta(days=60))]
     with pytest.raises(DataValidationError, match="fitted at the frequency 'D'.* finer than the data"):
         local_only.predict(df=weekly)
+
+
+# ------------------------------------------------------------- refit=False
+@pytest.mark.parametrize("model", ["AutoETS", "Ridge"])
+def test_refit_false_forecasts_with_the_models_of_the_last_cutoff(model, split):
+    train = split[0]
+    settings = {"task": "forecasting", "horizon": H, "max_trials": 1, "columns": COLUMNS, "seed": 0, "n_jobs": 1,
+                "progress": False, "allowed_models": [model]}
+    kept = AutoML(refit=False, **settings).fit(train).predict()
+    at_cutoff = AutoML(**settings).fit(train[train["ds"] <= train["ds"].max() - pd.Timedelta(days=H)])
+    np.testing.assert_allclose(kept["forecast"], at_cutoff.predict(df=train)["forecast"], rtol=1e-12)
+    refitted = AutoML(**settings).fit(train).predict()
+    assert not np.allclose(kept["forecast"], refitted["forecast"])
+
+
+def test_refit_false_is_for_forecasting():
+    with pytest.raises(ConfigError, match="refit=False is a forecasting setting"):
+        AutoML(task="regression", refit=False).fit(pd.DataFrame({"x": range(30)}), np.arange(30.0))

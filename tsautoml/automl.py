@@ -91,6 +91,12 @@ class AutoML(BaseEstimator):
         categorical, datetime, text, drop), or your own scikit-learn transformer.
     holidays
         Country code for holiday features of the gradient-boosting and linear models.
+    refit
+        Forecasting: True (default) re-estimates the chosen models on all the data before
+        forecasting. False keeps the models the last validation window scored: each is fitted
+        on every series up to that window's cutoff and run forward over the last points without
+        re-estimation (statsforecast's ``forward``; global models update their features), so
+        the forecast comes from the very models validated; it costs about as much as a refit.
     seed
         Seed of every random choice; with ``max_trials`` the result is reproducible.
     n_jobs
@@ -137,6 +143,7 @@ class AutoML(BaseEstimator):
         columns: ColumnSpec | None = None,
         cv: CVConfig | TabularCV | None = None,
         holidays: str | None = None,
+        refit: bool = True,
         featurization: Featurization = "auto",
         seed: int = 0,
         n_jobs: int = -1,
@@ -159,6 +166,7 @@ class AutoML(BaseEstimator):
         self.columns = columns
         self.cv = cv
         self.holidays = holidays
+        self.refit = refit
         self.featurization = featurization
         self.seed = seed
         self.n_jobs = n_jobs
@@ -444,6 +452,7 @@ class AutoML(BaseEstimator):
             **self._models(),
             group_by=names(self.group_by),
             holidays=self.holidays,
+            refit=self.refit,
             seed=self.seed,
             progress=self.progress,
             scale=scale,

@@ -116,6 +116,10 @@ def setting_problems(model: AutoML) -> list[Problem]:
         bad(f"seed={model.seed!r} is not a non-negative whole number", "Pass e.g. seed=0.")
     if whole_number("n_jobs", model.n_jobs) is not None or model.n_jobs == 0:
         bad(f"n_jobs={model.n_jobs!r} is not a non-zero whole number", "Pass -1 (every core), 1, 2, ...")
+    if not isinstance(model.refit, bool | np.bool_):
+        bad(f"refit={model.refit!r} is not True or False", "Pass refit=True (re-estimate on all data) or refit=False.")
+    elif not model.refit and not forecasting:
+        bad("refit=False is a forecasting setting", f"Leave refit=True for task={task!r}: the final model is fitted on all rows.")
     if not isinstance(model.progress, bool | np.bool_):
         bad(f"progress={model.progress!r} is not True or False", "Pass progress=True or progress=False.")
     return out

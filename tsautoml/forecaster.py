@@ -68,6 +68,7 @@ class ForecastSettings:
     blocked_models: list[str] | None = None
     group_by: list[str] | None = None
     holidays: str | None = None
+    refit: bool = True
     seed: int = 0
     progress: bool = True
     scale: ScaleOut = field(default_factory=ScaleOut)
@@ -98,7 +99,7 @@ class Forecaster:
         context = {"season_length": panel.freq.season_length, "horizon": s.horizon, "holidays": s.holidays,
                    "seed": s.seed, "n_jobs": 1}
         spec = SearchSpec(horizon=s.horizon, n_windows=s.cv.n_windows, step=s.cv.step, metric=s.metric,
-                          learners=learners, context=context, carry_forward=s.cv.carry_forward)
+                          learners=learners, context=context, carry_forward=s.cv.carry_forward, refit=s.refit)
         spaces = self._spaces(panel, learners, layout)
         search = ForecastSearch(
             spec, spaces, layout, self.backend, budget=self._budget(panel, spaces, spec),

@@ -35,7 +35,8 @@ class SearchSpec:
     """What every job needs besides the data: horizon, validation, metric, learners, context.
 
     ``carry_forward``: learners whose spec says ``forward`` fit the first window only
-    (:class:`~tsautoml.config.CVConfig`).
+    (:class:`~tsautoml.config.CVConfig`). ``refit``: the chosen models are re-estimated on all
+    data (False: fitted up to the last validation cutoff and carried to the end).
     """
 
     horizon: int
@@ -45,6 +46,7 @@ class SearchSpec:
     learners: Mapping[str, type[BaseLearner]]
     context: dict[str, Any] = field(default_factory=dict)
     carry_forward: bool = True
+    refit: bool = True
 
     @functools.cached_property
     def scorer(self) -> ForecastMetric:

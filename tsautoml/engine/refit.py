@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import clone
 
 from tsautoml.backends.base import Failure, call_before
+from tsautoml.data.grouped import Panel, concat_ranges
 from tsautoml.engine.chunk import ChunkData, SearchSpec
 from tsautoml.ensemble.blend import Component
 from tsautoml.exceptions import DataValidationError
@@ -151,9 +152,21 @@ def _fit_fallback(chunk: ChunkData, spec: SearchSpec, fallback: Trial, orphans: 
 
 
 def _fit(chunk: ChunkData, spec: SearchSpec, trial: Trial, series: np.ndarray, deadline: float | None) -> BaseLearner:
+    """``trial`` fitted on ``series``: on all their data, or (``spec.refit`` False) up to the last cutoff and carried."""
     panel = chunk.panel if series.size == chunk.panel.n_series else chunk.panel.select(series)
     monotonic = None if deadline is None else time.monotonic() + max(deadline - time.time(), 0.1)
-    return clone(spec.make_learner(trial)).fit(panel, deadline=monotonic)
+    learner = clone(spec.make_learner(trial))
+    if spec.refit:
+        return learner.fit(panel, deadline=monotonic)
+    return learner.fit(_to_last_cutoff(panel, spec), deadline=monotonic).carried(panel, np.arange(panel.n_series), monotonic)
+
+
+def _to_last_cutoff(panel: Panel, spec: SearchSpec) -> Panel:
+    """Each series up to its last validation window's cutoff (a series too short to validate: whole)."""
+    lengths = panel.target.lengths
+    validated = spec.splitter().windows_available(lengths) > 0
+    keep = np.where(validated, lengths - spec.horizon, lengths)
+    return panel.take(np.arange(panel.n_series), concat_ranges(panel.indptr[:-1], keep), keep)
 
 
 def _choices(
