@@ -224,8 +224,19 @@ def test_forecasts_from_the_end_of_the_new_history(mixed, split):
     pd.testing.assert_frame_equal(only_new, whole)
     assert (only_new.groupby(KEYS)["ds"].min() == week1["ds"].max() + pd.Timedelta(days=1)).all()
     assert not np.allclose(only_new["forecast"], mixed.predict()["forecast"])
-    # no search, no refit: scoring the second week from the first one's end works like a fresh forecast
-    assert np.isfinite(week2.merge(only_new, on=[*KEYS, "ds"])["forecast"]).all()
+    # scored from the new end, with the longer history as MASE's scale
+    by_hand = _mase_by_hand(pd.concat([train, week1]), week2, only_new)
+    assert mixed.evaluate(week2, df=week1)["mase"] == pytest.approx(by_hand.mean(), rel=1e-10)
+
+
+@pytest.mark.parametrize("model", ["SeasonalNaive", "WindowAverage"])
+def test_extended_history_equals_a_refit_of_a_deterministic_learner(model, split):
+    train, week1, _ = split
+    settings = {"task": "forecasting", "horizon": H, "max_trials": 1, "columns": COLUMNS, "seed": 0, "n_jobs": 1,
+                "progress": False, "allowed_models": [model]}
+    extended = AutoML(**settings).fit(train).predict(df=week1)
+    refitted = AutoML(**settings).fit(pd.concat([train, week1])).predict()
+    pd.testing.assert_frame_equal(extended[[*KEYS, "ds", "forecast"]], refitted[[*KEYS, "ds", "forecast"]])
 
 
 def test_new_series_take_the_global_models(global_only, split):

@@ -233,23 +233,25 @@ class AutoML(BaseEstimator):
         level: float | Sequence[float] | None = None,
         quantiles: float | Sequence[float] | None = None,
         X_future: pd.DataFrame | None = None,
+        df: pd.DataFrame | None = None,
     ) -> Evaluation:
         """Score the model on new data, overall and (forecasts) per series.
 
         Forecasting: ``evaluate(test_df)`` with the actuals of some or all forecast steps
         (id columns, time, target; exogenous future columns are read from it when the model
         needs them), MASE, sMAPE, MAPE, MAE, RMSE and WAPE by default, coverage and MSIS per
-        level with ``level``, pinball with ``quantiles``. Tables: ``evaluate(X, y)`` with the
-        task's metrics.
+        level with ``level``, pinball with ``quantiles``; ``df`` scores the forecast from the end
+        of that new history (as ``predict(df=...)``). Tables: ``evaluate(X, y)`` with the task's
+        metrics.
         """
         model = self._fitted()
         if isinstance(model, TabularModel):
-            if y is None or level is not None or quantiles is not None or X_future is not None:
+            if y is None or level is not None or quantiles is not None or X_future is not None or df is not None:
                 raise ConfigError("For a table, call evaluate(X, y) with the rows and their labels or values.")
             return model.evaluate(test_df, y, metrics)
         if y is not None:
             raise ConfigError("For forecasting, call evaluate(test_df): the actuals are its target column, not y.")
-        return model.evaluate(test_df, metrics, level, quantiles, X_future)
+        return model.evaluate(test_df, metrics, level, quantiles, X_future, df)
 
     def cross_validation(self, level: float | Sequence[float] | None = None) -> pd.DataFrame:
         """The search's out-of-fold forecasts in statsforecast's layout (no refit): ids, time, ``cutoff``,

@@ -252,14 +252,16 @@ class Forecaster:
         level: float | Sequence[float] | None = None,
         quantiles: float | Sequence[float] | None = None,
         X_future: pd.DataFrame | None = None,
+        df: pd.DataFrame | None = None,
     ) -> Evaluation:
         """Score the forecast against the actuals in ``test_df`` (some or all horizon steps of some or all series).
 
         MASE and MSIS are scaled by each series' training history. The exogenous future comes
         from ``X_future``, else from ``test_df`` itself. Interval metrics are reported per level
-        (``coverage-80``); ``quantiles`` adds the pinball loss.
+        (``coverage-80``); ``quantiles`` adds the pinball loss. With ``df``, the forecast scored
+        is the one from the end of that new history (as ``predict(df=...)``).
         """
-        fitted = self._state()
+        fitted = self._state() if df is None else continued(self._state(), df)
         levels = _levels(level, quantiles)
         qs = [] if quantiles is None else _numbers("quantiles", quantiles)
         names = forecast_metric_names(metrics, levels, qs)

@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 
 from tsautoml.data import validation
 from tsautoml.data.grouped import GroupedArray, Panel, concat_ranges, offsets
@@ -72,6 +73,12 @@ class _Baseline(LocalLearner):
             logger.info(
                 "%s fell back on %d of %d series.", type(self).__name__, len(self.fallbacks_), panel.n_series
             )
+
+    def carried(self, panel: Panel, previous: np.ndarray, deadline: float | None = None) -> _Baseline:
+        """A copy fitted on ``panel``: a baseline has no parameters, only the values it repeats."""
+        out = clone(self)
+        out.fit(panel, deadline=deadline)
+        return out
 
     def _fit_tables(self, target: GroupedArray) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
         """Tables of every series along ``[self, *fallback_chain()]``, and the fallbacks used."""
