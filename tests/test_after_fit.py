@@ -169,8 +169,8 @@ def test_contributions_add_up_to_the_forecast(global_only, split):
     forecast = global_only.predict().set_index([*KEYS, "ds"])["forecast"]
     last_y = train.sort_values("ds").groupby(KEYS)["y"].last()
     blended = pd.Series(0.0, index=forecast.index)
-    for trial, parts in explanation.contributions.groupby("trial"):
-        weights = explanation.weights[explanation.weights["trial"] == trial].set_index(KEYS)["weight"]
+    for component, parts in explanation.contributions.groupby("component"):
+        weights = explanation.weights[explanation.weights["component"] == component].set_index(KEYS)["weight"]
         model = _model_forecast(parts, last_y)
         blended = blended.add(model * weights.reindex(model.index.droplevel("ds")).to_numpy(), fill_value=0.0)
     np.testing.assert_allclose(blended.loc[forecast.index].to_numpy(), forecast.to_numpy(), rtol=1e-4, atol=1e-3)
@@ -181,13 +181,23 @@ def test_importances_per_feature_and_family(global_only):
     imp = explanation.importance
     assert set(imp["family"]) <= {"lags", "rolling", "calendar", "holiday", "exogenous"}
     assert {"lags", "calendar"} <= set(imp["family"])
-    for _, per_model in imp.groupby("trial"):
+    for _, per_model in imp.groupby("component"):
         assert per_model["importance"].sum() == pytest.approx(1.0)
         assert (per_model["importance"] >= 0).all()
-    families = explanation.families.groupby("trial")["importance"].sum()
+    families = explanation.families.groupby("component")["importance"].sum()
     assert np.allclose(families, 1.0)
     weights = explanation.weights.groupby(KEYS)["weight"].sum()
     assert np.allclose(weights, 1.0) and len(weights) == 6
+
+
+def test_one_global_trial_fitted_per_group_is_explained_per_group(split):
+    model = AutoML(task="forecasting", horizon=H, max_trials=2, columns=COLUMNS, group_by=["store"], seed=0, n_jobs=1,
+                   progress=False, allowed_models=["Ridge"]).fit(split[0])
+    explanation = model.explain()
+    per_fit = explanation.families.groupby("component")["importance"].sum()
+    assert np.allclose(per_fit, 1.0)
+    stores = explanation.weights.groupby("component")["store"].nunique()
+    assert (stores == 1).all() and explanation.weights["store"].nunique() == split[0]["store"].nunique()
 
 
 def test_a_local_model_is_explained_by_its_weights_only(local_only):

@@ -258,22 +258,23 @@ class AutoML(BaseEstimator):
         target, one column per model, ``forecast`` for the chosen combination, intervals with ``level``."""
         return self._forecaster("cross_validation").cross_validation(level)
 
-    def explain(self, X: Any = None, y: Any = None) -> Explanation:
+    def explain(self, X: Any = None, y: Any = None, *, X_future: pd.DataFrame | None = None) -> Explanation:
         """Why the model predicts what it does (:class:`~tsautoml.explain.Explanation`).
 
-        Forecasting: ``explain(X_future)`` (the known-future values when the models read them):
-        which models serve each series with which weights, and for the global models each
-        feature's importance, per family, and its part of every forecast. Tables: ``explain(X)``
-        or ``explain(X, y)`` (an ensemble needs ``y`` for permutation importances).
+        Forecasting: ``explain()``, or ``explain(X_future=...)`` with the known-future values
+        when the models read them: which models serve each series with which weights, and for
+        the global models each feature's importance, per family, and its part of every forecast.
+        Tables: ``explain(X)`` or ``explain(X, y)`` (an ensemble needs ``y`` for permutation
+        importances).
         """
         model = self._fitted()
         if isinstance(model, TabularModel):
-            if X is None:
+            if X is None or X_future is not None:
                 raise ConfigError("For a table, call explain(X) with the rows to explain (and y for an ensemble).")
             return model.explain(X, y)
-        if y is not None:
-            raise ConfigError("For forecasting, call explain() or explain(X_future); there is no y.")
-        return model.explain(X)
+        if y is not None or (X is not None and X_future is not None):
+            raise ConfigError("For forecasting, call explain() or explain(X_future=...); there is no y.")
+        return model.explain(X_future if X_future is not None else X)
 
     def report(self, path: str | Path, *, max_series: int = 6) -> Path:
         """Write one self-contained HTML report of the fitted model to ``path`` (images inlined, no network).

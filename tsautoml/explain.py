@@ -23,8 +23,8 @@ from tsautoml.models.regression import GlobalRegressionLearner
 
 __all__ = ["Explanation", "forecast_explanation", "table_explanation"]
 
-_IMPORTANCE = ["model", "trial", "feature", "family", "importance"]
-_FAMILIES = ["model", "trial", "family", "importance"]
+_IMPORTANCE = ["component", "model", "trial", "feature", "family", "importance"]
+_FAMILIES = ["component", "model", "trial", "family", "importance"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,19 +34,22 @@ class Explanation:
     Parameters
     ----------
     importance
-        ``model``, ``trial``, ``feature``, ``family``, ``importance``: per global model (a trial
-        number), each feature's share of its importance (summing to 1), largest first.
+        ``component``, ``model``, ``trial``, ``feature``, ``family``, ``importance``: per fitted
+        global model, each feature's share of its importance (summing to 1), largest first. A
+        component is one trial fitted on the series it serves (with ``group_by``, a global
+        trial is fitted once per group, so one trial can give several components).
     families
         The same summed per feature family.
     contributions
-        Long: the id columns, time, ``model``, ``trial``, ``feature``, ``contribution`` and
-        ``target``; feature ``"bias"`` is the base value. Per (series, time, trial) the parts add
-        up to that model's forecast (``target="level"``) or, for a model of first differences,
-        to the forecast's change from the step before (``target="change"``). Tables: one row
-        per (row, feature).
+        Long: the id columns, time, ``component``, ``model``, ``trial``, ``feature``,
+        ``contribution`` and ``target``; feature ``"bias"`` is the base value. Per (series,
+        time, component) the parts add up to that model's forecast (``target="level"``), for a
+        model of first differences to the forecast's change from the step before
+        (``"change"``), under a count objective to its logarithm (``"log level"``). Tables:
+        one row per (row, feature).
     weights
-        The id columns, ``model``, ``trial``, ``params`` and ``weight``: which models serve each
-        series, with which weight. Empty for tables.
+        The id columns, ``component``, ``model``, ``trial``, ``params`` and ``weight``: which
+        models serve each series, with which weight. Empty for tables.
     """
 
     importance: pd.DataFrame
@@ -60,33 +63,33 @@ def forecast_explanation(
 ) -> Explanation:
     """The explanation of a blended forecast; ``times`` are the forecast's times in the output's layout."""
     importance, contributions, weights = [], [], []
-    for comp in components:
+    for c, comp in enumerate(components):
         model, number = comp.trial.learner, comp.trial.number
         served = comp.weights > 0
         weights.append(ids.iloc[comp.series[served]].reset_index(drop=True).assign(
-            model=model, trial=number, params=json.dumps(comp.trial.params, sort_keys=True, default=str),
+            component=c, model=model, trial=number, params=json.dumps(comp.trial.params, sort_keys=True, default=str),
             weight=comp.weights[served]))
         learner = comp.learner
         if not isinstance(learner, GlobalRegressionLearner):
             continue
         names, families = learner.feature_names_, learner.pipeline_.feature_families_
-        importance.append(pd.DataFrame({"model": model, "trial": number, "feature": names, "family": families,
+        importance.append(pd.DataFrame({"component": c, "model": model, "trial": number, "feature": names, "family": families,
                                         "importance": learner.importance()}))
         parts, target = learner.contributions(horizon, future.take(comp.series))
         n, h, k = parts.shape
         rows = np.repeat(comp.series, h * k)
         frame = ids.iloc[rows].reset_index(drop=True)
         frame[times.name] = times.to_numpy().reshape(-1, h)[comp.series].repeat(k, axis=1).ravel()
-        frame["model"], frame["trial"] = model, number
+        frame["component"], frame["model"], frame["trial"] = c, model, number
         frame["feature"] = np.tile([*names, "bias"], n * h)
         frame["contribution"] = parts.ravel()
         frame["target"] = target
         contributions.append(frame)
-    imp = _concat(importance, _IMPORTANCE).sort_values(["trial", "importance"], ascending=[True, False], ignore_index=True)
-    fam = imp.groupby(["model", "trial", "family"], as_index=False, sort=False)["importance"].sum()
-    fam = fam.sort_values(["trial", "importance"], ascending=[True, False], ignore_index=True)
-    columns = [*ids.columns, str(times.name), "model", "trial", "feature", "contribution", "target"]
-    weight_columns = [*ids.columns, "model", "trial", "params", "weight"]
+    imp = _concat(importance, _IMPORTANCE).sort_values(["component", "importance"], ascending=[True, False], ignore_index=True)
+    fam = imp.groupby(["component", "model", "trial", "family"], as_index=False, sort=False)["importance"].sum()
+    fam = fam.sort_values(["component", "importance"], ascending=[True, False], ignore_index=True)
+    columns = [*ids.columns, str(times.name), "component", "model", "trial", "feature", "contribution", "target"]
+    weight_columns = [*ids.columns, "component", "model", "trial", "params", "weight"]
     return Explanation(imp, fam if len(fam) else pd.DataFrame(columns=_FAMILIES), _concat(contributions, columns),
                        _concat(weights, weight_columns))
 
@@ -116,7 +119,7 @@ def table_explanation(pipeline: Any, X: pd.DataFrame, y: np.ndarray | None, loss
         own = _permutation_importance(Z, loss, seed)
     share = own / own.sum() if own.sum() > 0 else own
     family = ["feature"] * len(names)
-    importance = pd.DataFrame({"model": type(model).__name__, "trial": 0, "feature": names, "family": family,
+    importance = pd.DataFrame({"component": 0, "model": type(model).__name__, "trial": 0, "feature": names, "family": family,
                                "importance": share}).sort_values("importance", ascending=False, ignore_index=True)
     parts = _native_contributions(model, Z)
     if parts is None:
@@ -124,7 +127,7 @@ def table_explanation(pipeline: Any, X: pd.DataFrame, y: np.ndarray | None, loss
     else:
         contributions = pd.DataFrame({"row": np.repeat(np.arange(len(Z)), len(names) + 1),
                                       "feature": np.tile([*names, "bias"], len(Z)), "contribution": parts.ravel()})
-    families = importance.groupby(["model", "trial", "family"], as_index=False)["importance"].sum()
+    families = importance.groupby(["component", "model", "trial", "family"], as_index=False)["importance"].sum()
     return Explanation(importance, families, contributions)
 
 

@@ -237,7 +237,7 @@ def plot_importance(importance: pd.DataFrame, *, top: int = 20) -> Figure:
 
 def _mean_importance(importance: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Per feature (and family): the mean importance over the (model, trial) pairs, largest first."""
-    keys = [c for c in ("model", "trial") if c in importance.columns]
+    keys = [c for c in ("component", "model", "trial") if c in importance.columns]
     n_models = len(importance[keys].drop_duplicates()) if keys else 1
     frame = importance.assign(family=importance["family"] if "family" in importance.columns else "other")
     mean = frame.groupby(["feature", "family"], dropna=False, sort=False)["importance"].sum() / n_models
